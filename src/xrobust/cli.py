@@ -1,0 +1,164 @@
+"""Command line: parses arguments and calls the modules that do the work."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from xrobust.errors import UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line with exit code 2, like every other user error."""
+
+    def error(self, message):
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        sys.exit(2)
+
+
+def _int_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _add_train_options(p: argparse.ArgumentParser) -> None:
+    from xrobust.training.config import METHODS, PRECISIONS, TrainConfig
+
+    d = TrainConfig()
+    p.add_argument("--task", required=True, help="target task: pawsx, xnli or mnli")
+    p.add_argument("--intermediate", type=_int_list, default=[],
+                   help="intermediate task(s) trained first, e.g. mnli or mnli,xnli (one multi-task stage)")
+    p.add_argument("--model", default=d.model,
+                   help="'default' (packaged multilingual-e5-small, 4-bit weights), a Hugging Face id or a folder")
+    p.add_argument("--method", default=d.method, choices=METHODS, help="training objective")
+    p.add_argument("--data-dir", help="XTREME-layout folder, or 'hub' (default: $XROBUST_DATA)")
+    p.add_argument("--output-dir", help="run directory (default: runs/<task>-<method>-<model>-s<seed>); "
+                   "the same command resumes it")
+    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--intermediate-epochs", type=int, default=d.intermediate_epochs)
+    p.add_argument("--max-train-examples", type=int, help="use the first N English training pairs")
+    p.add_argument("--max-intermediate-examples", type=int, help="the first N pairs of each intermediate task")
+    p.add_argument("--max-dev-examples", type=int, help="English dev pairs for model selection (evenly spaced)")
+    p.add_argument("--max-eval-examples", type=int, help="pairs per language in the final evaluation")
+    p.add_argument("--eval-split", default=d.eval_split, help="split for the zero-shot evaluation (dev, test)")
+    p.add_argument("--eval-languages", type=_int_list, help="languages to evaluate (default: all of the task)")
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--gradient-accumulation", type=int, default=d.gradient_accumulation)
+    p.add_argument("--learning-rate", type=float, default=d.learning_rate)
+    p.add_argument("--head-learning-rate", type=float, help="learning rate of the new head (default: --learning-rate)")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    p.add_argument("--warmup-ratio", type=float, default=d.warmup_ratio)
+    p.add_argument("--max-grad-norm", type=float, default=d.max_grad_norm)
+    p.add_argument("--max-length", type=int, default=d.max_length, help="tokens per pair")
+    p.add_argument("--freeze-word-embeddings", action="store_true",
+                   help="keep the input word embeddings fixed (faster; keeps languages' embeddings aligned)")
+    p.add_argument("--pooling", default=d.pooling, choices=("mean", "first"))
+    p.add_argument("--dropout", type=float, default=d.dropout)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--precision", default=d.precision, choices=PRECISIONS,
+                   help="bf16 autocast (CPU or GPU) or fp16 mixed precision (GPU)")
+    p.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:1, ...")
+    p.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, help="optimizer steps (0: epoch ends)")
+    p.add_argument("--eval-every", type=int, default=d.eval_every,
+                   help="English-dev evaluation every N steps (0: at each epoch end)")
+    p.add_argument("--blank-policy", default=d.blank_policy, choices=("skip", "keep"),
+                   help="rows with an empty or placeholder (NS) sentence: skip (counted) or keep")
+    p.add_argument("--no-group-by-length", dest="group_by_length", action="store_false",
+                   help="random batches instead of length-grouped ones")
+    p.add_argument("--pad-to-max-length", action="store_true",
+                   help="pad every pair to --max-length, as the XTREME scripts do (for baselines)")
+
+
+def _config_from_args(args) -> "TrainConfig":
+    from xrobust.tasks.xtreme import data_dir_from
+    from xrobust.training.config import TrainConfig
+
+    values = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
+    values["data_dir"] = str(data_dir_from(args.data_dir))
+    values["output_dir"] = args.output_dir or ""
+    return TrainConfig(**values)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="xrobust", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="fine-tune on English (after intermediate tasks) and evaluate zero-shot")
+    _add_train_options(train)
+    train.add_argument("--config", help="a run's config.json: repeat that run exactly (other options ignored)")
+
+    evaluate = commands.add_parser("evaluate", help="zero-shot accuracy of a checkpoint per language")
+    evaluate.add_argument("checkpoint", help="a run directory or a checkpoint folder")
+    evaluate.add_argument("--task", required=True)
+    evaluate.add_argument("--split", default="dev")
+    evaluate.add_argument("--languages", help="comma-separated (default: all of the task)")
+    evaluate.add_argument("--data-dir", help="XTREME-layout folder, or 'hub' (default: $XROBUST_DATA)")
+    evaluate.add_argument("--output-dir", help="default: <run>/evaluations/<task>-<split>")
+    evaluate.add_argument("--max-examples", type=int, help="pairs per language (evenly spaced)")
+    evaluate.add_argument("--batch-size", type=int, default=64)
+    evaluate.add_argument("--max-length", type=int, help="default: the training run's")
+
+    quick = commands.add_parser("quickstart", help="train on an XNLI slice with the default encoder, "
+                                "evaluate on all 15 languages (~10 minutes on 2 CPU cores)")
+    quick.add_argument("--output-dir", default="runs/quickstart")
+    quick.add_argument("--data-dir", help="default: $XROBUST_DATA")
+
+    data = commands.add_parser("data", help="data utilities")
+    data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
+    check = data_commands.add_parser("check", help="validate an XTREME-layout folder, list rows and problems")
+    check.add_argument("dir")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except UserError as err:
+        sys.stderr.write(f"xrobust: error: {err}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("xrobust: interrupted; run the same command again to resume from the last checkpoint\n")
+        return 130
+
+
+def _dispatch(args) -> int:
+    if args.command == "train":
+        from xrobust.training.config import TrainConfig
+        from xrobust.training.recipe import run_training
+
+        if args.config:
+            from xrobust.results.rundir import read_json
+
+            config = TrainConfig.from_dict(read_json(Path(args.config))["config"], args.config)
+        else:
+            config = _config_from_args(args)
+        run_training(config)
+        return 0
+    if args.command == "evaluate":
+        from xrobust.evaluation.checkpoint_eval import evaluate_checkpoint
+        from xrobust.results.report import accuracy_table
+        from xrobust.tasks.xtreme import data_dir_from
+
+        metrics, out = evaluate_checkpoint(args.checkpoint, args.task, args.split, args.languages,
+                                           data_dir_from(args.data_dir), args.output_dir, args.max_examples,
+                                           args.batch_size, args.max_length)
+        print(accuracy_table(metrics))
+        print(f"\nwritten to {out}")
+        return 0
+    if args.command == "quickstart":
+        from xrobust.quickstart import quickstart_config
+        from xrobust.tasks.xtreme import data_dir_from
+        from xrobust.training.recipe import run_training
+
+        run_training(quickstart_config(str(data_dir_from(args.data_dir)), args.output_dir))
+        return 0
+    if args.command == "data":
+        from xrobust.data_check import check_folder
+
+        lines, problems = check_folder(Path(args.dir))
+        print("\n".join(lines))
+        return 2 if problems else 0
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Zero-shot evaluation: predictions, accuracy per language, bootstrap intervals."""

@@ -1,0 +1,26 @@
+"""Batched prediction with dynamic padding (length-sorted batches, original order restored)."""
+
+import torch
+
+from xrobust.training.batching import EncodedPairs, collate, inference_batches
+
+
+@torch.no_grad()
+def predict_logits(model, task: str, pairs: EncodedPairs, pad_id: int, batch_size: int = 64,
+                   device: torch.device | None = None, autocast_dtype=None, progress=None) -> torch.Tensor:
+    """Logits [n, num_labels] in the order of `pairs`."""
+    was_training = model.training
+    model.eval()
+    device = device or next(model.parameters()).device
+    out = None
+    for indices in inference_batches(pairs.lengths(), batch_size):
+        batch = {k: v.to(device) for k, v in collate(pairs, indices, pad_id).items() if k != "labels"}
+        with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+            logits = model(task, **batch).float().cpu()
+        if out is None:
+            out = torch.empty((len(pairs), logits.shape[1]))
+        out[torch.tensor(indices)] = logits
+        if progress is not None:
+            progress.update(len(indices))
+    model.train(was_training)
+    return out if out is not None else torch.empty((0, 0))

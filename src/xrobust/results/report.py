@@ -1,0 +1,20 @@
+"""Markdown tables of run results."""
+
+
+def accuracy_table(metrics: dict) -> str:
+    """One row per language: accuracy, 95% bootstrap interval, number of pairs."""
+    lines = [
+        f"{metrics['task']} / {metrics['split']} - zero-shot accuracy "
+        f"(model: {metrics['model']}, method: {metrics['method']}, "
+        f"intermediate: {','.join(metrics['intermediate']) or 'none'}, seed {metrics['seed']})",
+        "",
+        "| language | accuracy | 95% CI | n |",
+        "|---|---|---|---|",
+    ]
+    for language, accuracy in metrics["accuracy"].items():
+        low, high = metrics["ci95"][language]
+        lines.append(f"| {language} | {accuracy:.4f} | [{low:.4f}, {high:.4f}] | {metrics['n'][language]} |")
+    lines.append(f"| **average** | **{metrics['average']:.4f}** | | |")
+    if metrics.get("encoder"):
+        lines += ["", f"Encoder: {metrics['encoder']}."]
+    return "\n".join(lines)

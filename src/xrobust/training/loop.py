@@ -1,0 +1,194 @@
+"""One training stage: a plain loop over batches with AdamW, linear warm-up/decay, gradient
+accumulation and clipping, English-dev model selection and resumable checkpoints.
+
+A stage trains one or more tasks (several intermediate tasks form one multi-task stage:
+each batch comes from one task and goes through that task's head).
+"""
+
+import math
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from xrobust.encoders.classifier import PairClassifier, save_classifier
+from xrobust.evaluation.predict import predict_logits
+from xrobust.training.batching import EncodedPairs, collate, training_batches
+from xrobust.training.checkpoint import LoopState, latest_checkpoint, restore_checkpoint, save_checkpoint
+from xrobust.training.config import TrainConfig
+
+
+@dataclass
+class StagePlan:
+    name: str
+    train: dict[str, EncodedPairs]  # task -> English training pairs
+    dev: dict[str, EncodedPairs]  # task -> English dev pairs (model selection only: true zero-shot)
+    label_names: dict[str, list[str]]  # task -> labels; the first task is the stage's primary one
+    epochs: int
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def autocast_dtype(precision: str):
+    return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
+
+def standard_loss(model: PairClassifier, task: str, batch: dict) -> torch.Tensor:
+    """Plain cross-entropy on the clean input."""
+    inputs = {k: v for k, v in batch.items() if k != "labels"}
+    return torch.nn.functional.cross_entropy(model(task, **inputs), batch["labels"])
+
+
+def epoch_batches(plan: StagePlan, config: TrainConfig, epoch: int) -> list[tuple[str, list[int]]]:
+    """(task, indices) for every micro-batch of the epoch, tasks interleaved at random."""
+    tagged = []
+    for offset, (task, pairs) in enumerate(plan.train.items()):
+        batches = training_batches(pairs.lengths(), config.batch_size, config.seed + 7919 * offset, epoch,
+                                   group_by_length=config.group_by_length and not config.pad_to_max_length)
+        tagged.extend((task, b) for b in batches)
+    if len(plan.train) > 1:
+        order = torch.randperm(len(tagged), generator=torch.Generator().manual_seed(config.seed + epoch)).tolist()
+        tagged = [tagged[i] for i in order]
+    return tagged
+
+
+def build_optimizer(model: PairClassifier, config: TrainConfig) -> torch.optim.AdamW:
+    if config.freeze_word_embeddings:
+        model.word_embeddings().weight.requires_grad_(False)
+    decay, no_decay, head = [], [], []
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        if name.startswith("heads."):
+            head.append(param)
+        elif param.ndim < 2:  # biases and layer norms are not decayed
+            no_decay.append(param)
+        else:
+            decay.append(param)
+    head_lr = config.head_learning_rate or config.learning_rate
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay, "base_lr": config.learning_rate},
+        {"params": no_decay, "weight_decay": 0.0, "base_lr": config.learning_rate},
+        {"params": head, "weight_decay": config.weight_decay, "base_lr": head_lr},
+    ]
+    return torch.optim.AdamW([g for g in groups if g["params"]], lr=config.learning_rate)
+
+
+def lr_factor(step: int, total: int, warmup: int) -> float:
+    """Linear warm-up to 1 over `warmup` steps, then linear decay to 0 at `total`."""
+    if step < warmup:
+        return (step + 1) / warmup
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: TrainConfig,
+                stage_dir: Path, best_dir: Path) -> LoopState:
+    """Train until `plan.epochs` are done, resuming from `stage_dir`'s latest checkpoint."""
+    device = next(model.parameters()).device
+    amp = autocast_dtype(config.precision)
+    scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
+    optimizer = build_optimizer(model, config)
+    micro_per_epoch = sum(math.ceil(len(p) / config.batch_size) for p in plan.train.values())
+    steps_per_epoch = math.ceil(micro_per_epoch / config.gradient_accumulation)
+    total_steps = steps_per_epoch * plan.epochs
+    warmup = int(config.warmup_ratio * total_steps)
+    pad_to = config.max_length if config.pad_to_max_length else None
+
+    _recover_interrupted_save(best_dir)
+    checkpoint = latest_checkpoint(stage_dir)
+    state = restore_checkpoint(checkpoint, model, optimizer) if checkpoint else LoopState()
+    if checkpoint:
+        tqdm.write(f"{plan.name}: resuming from {checkpoint.name} (step {state.step}/{total_steps})")
+
+    def select() -> None:
+        """Score English dev; keep the best weights (model selection on English only)."""
+        scores = {task: _accuracy(model, task, pairs, tokenizer.pad_token_id, config, amp)
+                  for task, pairs in plan.dev.items()}
+        score = sum(scores.values()) / len(scores)
+        state.history.append({"step": state.step, "epoch": state.epoch, "dev_accuracy": scores})
+        if score > state.best_score:
+            state.best_score, state.best_step = score, state.step
+            _save_atomically(model, tokenizer, best_dir, plan.label_names, {"stage": plan.name, "step": state.step})
+        bar.write(f"{plan.name}: step {state.step} English dev " +
+                  ", ".join(f"{t}={a:.4f}" for t, a in scores.items()) + f" (best {state.best_score:.4f})")
+
+    model.train()
+    total_examples = sum(len(p) for p in plan.train.values()) * plan.epochs
+    bar = tqdm(total=total_examples, initial=state.examples_seen, desc=plan.name, unit="ex", dynamic_ncols=True)
+    smoothed_loss = None
+    while state.epoch < plan.epochs:
+        batches = epoch_batches(plan, config, state.epoch)
+        started = time.perf_counter()
+        examples_at_start = state.examples_seen
+        while state.batch_in_epoch < len(batches):
+            task, indices = batches[state.batch_in_epoch]
+            batch = {k: v.to(device) for k, v in collate(plan.train[task], indices, tokenizer.pad_token_id, pad_to).items()}
+            with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+                if config.method == "standard":
+                    loss = standard_loss(model, task, batch)
+                else:
+                    raise ValueError(f"unknown method {config.method!r}")
+            scaler.scale(loss / config.gradient_accumulation).backward()
+            state.batch_in_epoch += 1
+            state.examples_seen += len(indices)
+            bar.update(len(indices))
+            smoothed_loss = loss.item() if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * loss.item()
+            if state.batch_in_epoch % config.gradient_accumulation and state.batch_in_epoch < len(batches):
+                continue
+            for group in optimizer.param_groups:
+                group["lr"] = group["base_lr"] * lr_factor(state.step, total_steps, warmup)
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]],
+                                           config.max_grad_norm)
+            scaler.step(optimizer)
+            scaler.update()
+            optimizer.zero_grad(set_to_none=True)
+            state.step += 1
+            elapsed = time.perf_counter() - started
+            bar.set_postfix(loss=f"{smoothed_loss:.4f}",
+                            ex_s=f"{(state.examples_seen - examples_at_start) / max(elapsed, 1e-9):.1f}")
+            if config.eval_every and state.step % config.eval_every == 0:
+                select()
+            if config.checkpoint_every and state.step % config.checkpoint_every == 0:
+                state.train_seconds += time.perf_counter() - started
+                started, examples_at_start = time.perf_counter(), state.examples_seen
+                save_checkpoint(stage_dir, model, tokenizer, optimizer, state, plan.label_names)
+        state.epoch += 1
+        state.batch_in_epoch = 0
+        if not config.eval_every or state.best_step < 0:
+            select()
+        state.train_seconds += time.perf_counter() - started
+        save_checkpoint(stage_dir, model, tokenizer, optimizer, state, plan.label_names)
+    bar.close()
+    return state
+
+
+def _accuracy(model, task, pairs: EncodedPairs, pad_id, config: TrainConfig, amp) -> float:
+    logits = predict_logits(model, task, pairs, pad_id, config.eval_batch_size, autocast_dtype=amp)
+    return float((logits.argmax(-1) == torch.tensor(pairs.labels)).float().mean())
+
+
+def _recover_interrupted_save(folder: Path) -> None:
+    """A crash inside `_save_atomically` between its two renames leaves only `.old`: restore it."""
+    old = folder.parent / f".{folder.name}.old"
+    if old.exists() and not folder.exists():
+        old.rename(folder)
+
+
+def _save_atomically(model, tokenizer, folder: Path, label_names, extra) -> None:
+    staging = folder.parent / f".{folder.name}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    save_classifier(model, tokenizer, staging, label_names, extra)
+    old = folder.parent / f".{folder.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)

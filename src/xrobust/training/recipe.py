@@ -1,0 +1,152 @@
+"""The training recipe, top to bottom: validate, load data and encoder, train each stage
+(intermediate tasks first, then the target task), evaluate zero-shot, write the run.
+
+Running the same command again resumes: finished stages are skipped, an unfinished stage
+continues from its latest checkpoint, and a finished run just reports its metrics.
+"""
+
+import time
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from xrobust.encoders.classifier import PairClassifier, load_weights_into
+from xrobust.encoders.loading import load_encoder, resolve_encoder
+from xrobust.errors import UserError
+from xrobust.evaluation.zero_shot import evaluate_languages
+from xrobust.results.report import accuracy_table
+from xrobust.results.rundir import environment, file_sha256, read_json, write_json
+from xrobust.tasks import evenly_spaced, get_task, load_examples, parse_languages
+from xrobust.training.batching import encode_pairs
+from xrobust.training.config import TrainConfig
+from xrobust.training.loop import StagePlan, autocast_dtype, pick_device, train_stage
+
+SELECTED_MODEL = "model"  # the run's selected checkpoint (best English-dev score of the last stage)
+
+
+def default_output_dir(config: TrainConfig) -> str:
+    """Deterministic, so that repeating a command finds (and resumes) its own run."""
+    parts = [config.task]
+    if config.intermediate:
+        parts.append("after-" + "+".join(config.intermediate))
+    parts += [config.method, Path(config.model.rstrip("/")).name, f"s{config.seed}"]
+    return str(Path("runs") / "-".join(parts))
+
+
+def run_training(config: TrainConfig) -> Path:
+    config.validate()
+    run_dir = Path(config.output_dir or default_output_dir(config))
+    if (run_dir / "metrics.json").is_file() and _same_run(run_dir, config):
+        tqdm.write(f"{run_dir}: run already finished; metrics below (delete the folder to train again)")
+        metrics = read_json(run_dir / "metrics.json")
+        print(accuracy_table(metrics))
+        return run_dir
+
+    # 1. Data: English training and dev pairs for every stage's tasks, read and checked first.
+    torch.manual_seed(config.seed)
+    source = resolve_encoder(config.model)
+    data_files = {}
+
+    def english(task_name: str, split: str, limit: int | None, spaced: bool):
+        task = get_task(task_name)
+        examples, report = load_examples(config.data_dir, task, split, "en", config.blank_policy)
+        examples = evenly_spaced(examples, report.rows, limit) if spaced else examples[:limit]
+        data_files[report.path] = {"rows": report.rows, "kept": report.kept, "blank_lines": report.blank_lines,
+                                   "sha256": None if report.path.startswith("hub:") else file_sha256(Path(report.path))}
+        return examples
+
+    plans_data = []
+    if config.intermediate:
+        plans_data.append(("stage-1-" + "+".join(config.intermediate), config.intermediate,
+                           config.max_intermediate_examples, config.intermediate_epochs))
+    plans_data.append((f"stage-{len(plans_data) + 1}-{config.task}", [config.task],
+                       config.max_train_examples, config.epochs))
+    raw = [(name, {t: (english(t, "train", limit, False), english(t, "dev", config.max_dev_examples, True))
+                   for t in tasks}, epochs) for name, tasks, limit, epochs in plans_data]
+    _start_or_resume(run_dir, config, source.description, data_files)
+
+    # 2. Encoder and tokenizer; every pair tokenized once.
+    tokenizer, encoder = load_encoder(source)
+    device = pick_device(config.device)
+    plans = [StagePlan(
+        name=name,
+        train={t: encode_pairs(tokenizer, tr, get_task(t), config.max_length) for t, (tr, _) in data.items()},
+        dev={t: encode_pairs(tokenizer, dv, get_task(t), config.max_length) for t, (_, dv) in data.items()},
+        label_names={t: list(get_task(t).label_names) for t in data},
+        epochs=epochs,
+    ) for name, data, epochs in raw]
+
+    # 3. Stages: each one a new head on the encoder carried over from the stage before.
+    model = None
+    for index, plan in enumerate(plans):
+        is_last = index == len(plans) - 1
+        stage_dir = run_dir / plan.name
+        best_dir = run_dir / SELECTED_MODEL if is_last else stage_dir / "best"
+        torch.manual_seed(config.seed + index)  # the new heads start the same, resumed or not
+        heads = {t: len(names) for t, names in plan.label_names.items()}
+        if model is None:
+            model = PairClassifier(encoder, heads, pooling=config.pooling, dropout=config.dropout).to(device)
+        else:
+            model.replace_heads(heads)
+        if (stage_dir / "stage.json").is_file():
+            tqdm.write(f"{plan.name}: finished earlier, reusing its selected weights")
+        else:
+            state = train_stage(plan, model, tokenizer, config, stage_dir, best_dir)
+            write_json(stage_dir / "stage.json", {
+                "name": plan.name, "tasks": list(plan.train), "epochs": plan.epochs,
+                "train_examples": {t: len(p) for t, p in plan.train.items()},
+                "dev_examples": {t: len(p) for t, p in plan.dev.items()},
+                "steps": state.step, "best_step": state.best_step, "best_dev_score": state.best_score,
+                "history": state.history, "train_seconds": round(state.train_seconds, 2),
+                "train_examples_per_second": round(state.examples_seen / max(state.train_seconds, 1e-9), 2),
+                "selected": str(best_dir.relative_to(run_dir)),
+            })
+        load_weights_into(model, best_dir)  # model selection: carry the best weights on
+
+    # 4. Zero-shot evaluation of the selected model in every target language.
+    task = get_task(config.task)
+    languages = parse_languages("--eval-languages", ",".join(config.eval_languages or []), task)
+    metrics = evaluate_languages(
+        model, tokenizer, task, config.data_dir, config.eval_split, languages,
+        max_examples=config.max_eval_examples, max_length=config.max_length,
+        batch_size=config.eval_batch_size, output_dir=run_dir, blank_policy=config.blank_policy,
+        seed=config.seed, autocast_dtype=autocast_dtype(config.precision))
+    stages = [read_json(run_dir / p.name / "stage.json") for p in plans]
+    metrics = {
+        "task": config.task, "split": config.eval_split, "model": config.model, "encoder": source.description,
+        "method": config.method, "intermediate": config.intermediate, "seed": config.seed,
+        **metrics,
+        "checkpoint": SELECTED_MODEL,
+        "blank_policy": config.blank_policy,
+        "stages": [{k: s[k] for k in ("name", "tasks", "best_dev_score", "best_step", "steps", "train_seconds",
+                                      "train_examples_per_second")} for s in stages],
+    }
+    write_json(run_dir / "metrics.json", metrics)
+    print(accuracy_table(metrics))
+    return run_dir
+
+
+def _same_run(run_dir: Path, config: TrainConfig) -> bool:
+    saved = read_json(run_dir / "config.json")["config"]
+    if saved != config.to_dict():
+        changed = sorted(k for k in saved if saved.get(k) != config.to_dict().get(k))
+        raise UserError(f"--output-dir {run_dir}: holds a different run (settings differ: {', '.join(changed)}); "
+                        "choose another --output-dir or delete it")
+    return True
+
+
+def _start_or_resume(run_dir: Path, config: TrainConfig, encoder_description: str, data_files: dict) -> None:
+    if (run_dir / "config.json").is_file():
+        _same_run(run_dir, config)
+        tqdm.write(f"{run_dir}: resuming")
+        return
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise UserError(f"--output-dir {run_dir}: exists and is not an xrobust run; choose another")
+    write_json(run_dir / "config.json", {
+        "config": config.to_dict(),
+        "encoder": encoder_description,
+        "data_files": data_files,
+        "environment": environment(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    })
