@@ -1,0 +1,1 @@
+"""Word-level resources: word splitting for any script, synonym tables, bilingual dictionaries."""
