@@ -7,11 +7,12 @@ write no spaces: there each Han/kana character is its own word (a dictionary-dri
 segmenter can refine that later); other scripts split on word characters.
 """
 
-import re
 from dataclasses import dataclass
 
-# Words: runs of word characters with inner ' or - ("don't", "well-known").
-WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+import regex as re  # the `regex` module knows Unicode classes: \p{M} keeps Hindi/Thai vowel signs in words
+
+# Words: runs of letters, combining marks and digits, with inner ' or - ("don't", "well-known").
+WORD = re.compile(r"[\p{L}\p{M}\p{N}_]+(?:['’\-][\p{L}\p{M}\p{N}_]+)*")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 CHARACTER_LANGUAGES = frozenset({"zh", "ja"})
 
