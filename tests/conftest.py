@@ -4,6 +4,8 @@ XTREME-layout data folders written per test."""
 import os
 from pathlib import Path
 
+os.environ.setdefault("TQDM_DISABLE", "1")  # before tqdm is imported: bars would flood captured output
+
 import pytest
 import torch
 

@@ -23,7 +23,7 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     from xrobust.training.config import METHODS, PRECISIONS, TrainConfig
 
     d = TrainConfig()
-    p.add_argument("--task", required=True, help="target task: pawsx, xnli or mnli")
+    p.add_argument("--task", help="target task: pawsx, xnli or mnli (required unless --config)")
     p.add_argument("--intermediate", type=_int_list, default=[],
                    help="intermediate task(s) trained first, e.g. mnli or mnli,xnli (one multi-task stage)")
     p.add_argument("--model", default=d.model,
@@ -129,6 +129,8 @@ def _dispatch(args) -> int:
             from xrobust.results.rundir import read_json
 
             config = TrainConfig.from_dict(read_json(Path(args.config))["config"], args.config)
+        elif not args.task:
+            raise UserError("--task: required (or --config with a run's config.json)")
         else:
             config = _config_from_args(args)
         run_training(config)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from xrobust.progress import progress_bar, say
 
 from xrobust.evaluation.accuracy import accuracy_with_ci
 from xrobust.evaluation.predict import predict_logits
@@ -25,7 +25,7 @@ def evaluate_languages(model, tokenizer, task: TaskSpec, data_dir, split: str, l
     total = sum(len(examples) for examples, _ in loaded.values())
     accuracy, ci95, counts, skipped = {}, {}, {}, {}
     start = time.perf_counter()
-    with tqdm(total=total, desc=f"evaluate {task.name}/{split}", unit="ex", dynamic_ncols=True) as bar:
+    with progress_bar(total=total, desc=f"evaluate {task.name}/{split}", unit="ex") as bar:
         for language, (examples, report) in loaded.items():
             bar.set_postfix(lang=language)
             pairs = encode_pairs(tokenizer, examples, task, max_length)

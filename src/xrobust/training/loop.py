@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
+from xrobust.progress import progress_bar, say
 
 from xrobust.encoders.classifier import PairClassifier, save_classifier
 from xrobust.evaluation.predict import predict_logits
@@ -105,7 +105,7 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
     checkpoint = latest_checkpoint(stage_dir)
     state = restore_checkpoint(checkpoint, model, optimizer) if checkpoint else LoopState()
     if checkpoint:
-        tqdm.write(f"{plan.name}: resuming from {checkpoint.name} (step {state.step}/{total_steps})")
+        say(f"{plan.name}: resuming from {checkpoint.name} (step {state.step}/{total_steps})")
 
     def select() -> None:
         """Score English dev; keep the best weights (model selection on English only)."""
@@ -116,18 +116,17 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
         if score > state.best_score:
             state.best_score, state.best_step = score, state.step
             _save_atomically(model, tokenizer, best_dir, plan.label_names, {"stage": plan.name, "step": state.step})
-        bar.write(f"{plan.name}: step {state.step} English dev " +
+        say(f"{plan.name}: step {state.step} English dev " +
                   ", ".join(f"{t}={a:.4f}" for t, a in scores.items()) + f" (best {state.best_score:.4f})")
 
     model.train()
     total_examples = sum(len(p) for p in plan.train.values()) * plan.epochs
-    bar = tqdm(total=total_examples, initial=state.examples_seen, desc=plan.name, unit="ex", dynamic_ncols=True)
+    bar = progress_bar(total=total_examples, initial=state.examples_seen, desc=plan.name, unit="ex")
     smoothed_loss = None
     while state.epoch < plan.epochs:
         batches = epoch_batches(plan, config, state.epoch)
-        started = time.perf_counter()
-        examples_at_start = state.examples_seen
         while state.batch_in_epoch < len(batches):
+            started = time.perf_counter()  # train_seconds counts training work only, not evaluation or saving
             task, indices = batches[state.batch_in_epoch]
             batch = {k: v.to(device) for k, v in collate(plan.train[task], indices, tokenizer.pad_token_id, pad_to).items()}
             with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
@@ -141,6 +140,7 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
             bar.update(len(indices))
             smoothed_loss = loss.item() if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * loss.item()
             if state.batch_in_epoch % config.gradient_accumulation and state.batch_in_epoch < len(batches):
+                state.train_seconds += time.perf_counter() - started
                 continue
             for group in optimizer.param_groups:
                 group["lr"] = group["base_lr"] * lr_factor(state.step, total_steps, warmup)
@@ -151,20 +151,16 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
             scaler.update()
             optimizer.zero_grad(set_to_none=True)
             state.step += 1
-            elapsed = time.perf_counter() - started
-            bar.set_postfix(loss=f"{smoothed_loss:.4f}",
-                            ex_s=f"{(state.examples_seen - examples_at_start) / max(elapsed, 1e-9):.1f}")
+            state.train_seconds += time.perf_counter() - started
+            bar.set_postfix(loss=f"{smoothed_loss:.4f}", train_ex_s=f"{state.examples_seen / state.train_seconds:.1f}")
             if config.eval_every and state.step % config.eval_every == 0:
                 select()
             if config.checkpoint_every and state.step % config.checkpoint_every == 0:
-                state.train_seconds += time.perf_counter() - started
-                started, examples_at_start = time.perf_counter(), state.examples_seen
                 save_checkpoint(stage_dir, model, tokenizer, optimizer, state, plan.label_names)
         state.epoch += 1
         state.batch_in_epoch = 0
         if not config.eval_every or state.best_step < 0:
             select()
-        state.train_seconds += time.perf_counter() - started
         save_checkpoint(stage_dir, model, tokenizer, optimizer, state, plan.label_names)
     bar.close()
     return state

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
+from xrobust.progress import progress_bar, say
 
 from xrobust.encoders.classifier import PairClassifier, load_weights_into
 from xrobust.encoders.loading import load_encoder, resolve_encoder
@@ -38,7 +38,7 @@ def run_training(config: TrainConfig) -> Path:
     config.validate()
     run_dir = Path(config.output_dir or default_output_dir(config))
     if (run_dir / "metrics.json").is_file() and _same_run(run_dir, config):
-        tqdm.write(f"{run_dir}: run already finished; metrics below (delete the folder to train again)")
+        say(f"{run_dir}: run already finished; metrics below (delete the folder to train again)")
         metrics = read_json(run_dir / "metrics.json")
         print(accuracy_table(metrics))
         return run_dir
@@ -90,7 +90,7 @@ def run_training(config: TrainConfig) -> Path:
         else:
             model.replace_heads(heads)
         if (stage_dir / "stage.json").is_file():
-            tqdm.write(f"{plan.name}: finished earlier, reusing its selected weights")
+            say(f"{plan.name}: finished earlier, reusing its selected weights")
         else:
             state = train_stage(plan, model, tokenizer, config, stage_dir, best_dir)
             write_json(stage_dir / "stage.json", {
@@ -139,7 +139,7 @@ def _same_run(run_dir: Path, config: TrainConfig) -> bool:
 def _start_or_resume(run_dir: Path, config: TrainConfig, encoder_description: str, data_files: dict) -> None:
     if (run_dir / "config.json").is_file():
         _same_run(run_dir, config)
-        tqdm.write(f"{run_dir}: resuming")
+        say(f"{run_dir}: resuming")
         return
     if run_dir.exists() and any(run_dir.iterdir()):
         raise UserError(f"--output-dir {run_dir}: exists and is not an xrobust run; choose another")

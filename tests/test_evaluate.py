@@ -1,0 +1,24 @@
+"""`xrobust evaluate` on a run directory and on a checkpoint folder."""
+
+import json
+
+from xrobust.cli import main
+from xrobust.training.config import TrainConfig
+from xrobust.training.recipe import run_training
+
+
+def test_evaluate_accepts_run_dir_or_checkpoint_and_matches_training_metrics(tiny_model_dir, tiny_data, tmp_path, capsys):
+    run = run_training(TrainConfig(task="pawsx", model=str(tiny_model_dir), data_dir=str(tiny_data),
+                                   output_dir=str(tmp_path / "run"), epochs=2, batch_size=4, learning_rate=3e-3,
+                                   max_length=32, checkpoint_every=0, eval_languages=["en", "de"]))
+    trained = json.loads((run / "metrics.json").read_text())
+    for target, out in ((run, tmp_path / "a"), (run / "model", tmp_path / "b")):
+        code = main(["evaluate", str(target), "--task", "pawsx", "--languages", "en,de",
+                     "--data-dir", str(tiny_data), "--output-dir", str(out)])
+        assert code == 0
+        metrics = json.loads((out / "metrics.json").read_text())
+        assert metrics["accuracy"] == trained["accuracy"] and metrics["n"] == trained["n"]
+        assert (out / "predictions" / "dev-de.jsonl").is_file()
+    assert "| de |" in capsys.readouterr().out
+    assert main(["evaluate", str(run), "--task", "xnli", "--data-dir", str(tiny_data)]) == 2
+    assert "labels differ" in capsys.readouterr().err
