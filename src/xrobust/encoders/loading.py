@@ -35,12 +35,12 @@ def load_encoder(source: EncoderSource):
             encoder = AutoModel.from_pretrained(source.path, add_pooling_layer=False)
         except TypeError:  # architectures without a pooler take no such argument
             encoder = AutoModel.from_pretrained(source.path)
-    except OSError as err:
+    except (OSError, ValueError) as err:  # no such model / no usable tokenizer files
         raise UserError(_explain_load_failure(source.name, err)) from None
     return tokenizer, encoder
 
 
-def _explain_load_failure(name: str, err: OSError) -> str:
+def _explain_load_failure(name: str, err: Exception) -> str:
     if Path(name).exists():
         return f"--model {name}: not a transformers model folder ({_first_line(err)})"
     offline = os.environ.get("HF_HUB_OFFLINE") == "1"

@@ -5,6 +5,7 @@ from pathlib import Path
 from xrobust.encoders.classifier import HEAD_CONFIG, load_classifier
 from xrobust.errors import UserError
 from xrobust.evaluation.zero_shot import evaluate_languages
+from xrobust.results.plots import accuracy_plot
 from xrobust.results.rundir import read_json, write_json
 from xrobust.tasks import get_task, parse_languages
 
@@ -55,4 +56,5 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
         "seed": train_config.get("seed"), "checkpoint": str(folder), **metrics,
     }
     write_json(out / "metrics.json", metrics)
+    accuracy_plot(metrics, out / "accuracy.png")
     return metrics, out

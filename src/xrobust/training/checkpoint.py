@@ -103,3 +103,10 @@ def _unflatten_optimizer(tensors: dict[str, torch.Tensor], layout: dict) -> dict
         index, key = name.split(".", 1)
         state.setdefault(int(index), {})[key] = value
     return {"state": state, "param_groups": layout["param_groups"]}
+
+
+def discard_resume_state(stage_dir: Path) -> None:
+    """Delete a finished stage's resumable checkpoints (its selected weights stay)."""
+    (stage_dir / LATEST).unlink(missing_ok=True)
+    for folder in stage_dir.glob("checkpoint-*"):
+        shutil.rmtree(folder, ignore_errors=True)

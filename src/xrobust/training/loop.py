@@ -116,8 +116,8 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
         if score > state.best_score:
             state.best_score, state.best_step = score, state.step
             _save_atomically(model, tokenizer, best_dir, plan.label_names, {"stage": plan.name, "step": state.step})
-        say(f"{plan.name}: step {state.step} English dev " +
-                  ", ".join(f"{t}={a:.4f}" for t, a in scores.items()) + f" (best {state.best_score:.4f})")
+        shown = ", ".join(f"{t}={a:.4f}" for t, a in scores.items())
+        say(f"{plan.name}: step {state.step} English dev {shown} (best {state.best_score:.4f})")
 
     model.train()
     total_examples = sum(len(p) for p in plan.train.values()) * plan.epochs
@@ -159,8 +159,8 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
                 save_checkpoint(stage_dir, model, tokenizer, optimizer, state, plan.label_names)
         state.epoch += 1
         state.batch_in_epoch = 0
-        if not config.eval_every or state.best_step < 0:
-            select()
+        if not state.history or state.history[-1]["step"] != state.step:
+            select()  # every epoch end is a selection point (unless --eval-every just evaluated here)
         save_checkpoint(stage_dir, model, tokenizer, optimizer, state, plan.label_names)
     bar.close()
     return state

@@ -15,10 +15,12 @@ from xrobust.encoders.classifier import PairClassifier, load_weights_into
 from xrobust.encoders.loading import load_encoder, resolve_encoder
 from xrobust.errors import UserError
 from xrobust.evaluation.zero_shot import evaluate_languages
+from xrobust.results.plots import accuracy_plot
 from xrobust.results.report import accuracy_table
 from xrobust.results.rundir import environment, file_sha256, read_json, write_json
 from xrobust.tasks import evenly_spaced, get_task, load_examples, parse_languages
 from xrobust.training.batching import encode_pairs
+from xrobust.training.checkpoint import discard_resume_state
 from xrobust.training.config import TrainConfig
 from xrobust.training.loop import StagePlan, autocast_dtype, pick_device, train_stage
 
@@ -102,6 +104,7 @@ def run_training(config: TrainConfig) -> Path:
                 "train_examples_per_second": round(state.examples_seen / max(state.train_seconds, 1e-9), 2),
                 "selected": str(best_dir.relative_to(run_dir)),
             })
+            discard_resume_state(stage_dir)  # the stage is done: its ~0.5 GB resume checkpoint is not needed
         load_weights_into(model, best_dir)  # model selection: carry the best weights on
 
     # 4. Zero-shot evaluation of the selected model in every target language.
@@ -123,6 +126,7 @@ def run_training(config: TrainConfig) -> Path:
                                       "train_examples_per_second")} for s in stages],
     }
     write_json(run_dir / "metrics.json", metrics)
+    accuracy_plot(metrics, run_dir / "accuracy.png")
     print(accuracy_table(metrics))
     return run_dir
 
