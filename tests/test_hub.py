@@ -26,3 +26,20 @@ def test_missing_columns_are_reported():
     data = datasets.Dataset.from_dict({"premise": ["p"], "label": [0]})
     with pytest.raises(UserError, match="missing column"):
         examples_from_dataset(data, get_task("xnli"), "dev", "fr")
+
+
+def test_unreachable_hub_is_a_one_line_error(monkeypatch, tmp_path):
+    from xrobust.tasks import load_examples
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    # The libraries read these at import time, which an earlier test may have done already.
+    import huggingface_hub
+
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True, raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True, raising=False)
+    with pytest.raises(UserError) as error:
+        load_examples("hub", get_task("pawsx"), "dev", "de")
+    assert str(error.value).startswith("hub dataset google-research-datasets/paws-x (de, dev): ")
+    assert "\n" not in str(error.value)
