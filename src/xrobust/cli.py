@@ -20,6 +20,8 @@ def _int_list(value: str) -> list[str]:
 
 
 def _add_train_options(p: argparse.ArgumentParser) -> None:
+    from xrobust.robust.adversarial import NORMS
+    from xrobust.robust.noise import NOISE_KINDS
     from xrobust.training.config import METHODS, PRECISIONS, TrainConfig
 
     d = TrainConfig()
@@ -28,7 +30,10 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
                    help="intermediate task(s) trained first, e.g. mnli or mnli,xnli (one multi-task stage)")
     p.add_argument("--model", default=d.model,
                    help="'default' (packaged multilingual-e5-small, 4-bit weights), a Hugging Face id or a folder")
-    p.add_argument("--method", default=d.method, choices=METHODS, help="training objective")
+    p.add_argument("--method", default=d.method, choices=METHODS,
+                   help="training objective: standard (cross-entropy), rs-da (random synonym substitution), "
+                        "rs-ri (noise on word embeddings), adv (PGD: clean + adversarial loss), freelb "
+                        "(see docs/robust-training.md)")
     p.add_argument("--data-dir", help="XTREME-layout folder, or 'hub' (default: $XROBUST_DATA)")
     p.add_argument("--output-dir", help="run directory (default: runs/<task>-<method>-<model>-s<seed>); "
                    "the same command resumes it")
@@ -65,6 +70,27 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
                    help="random batches instead of length-grouped ones")
     p.add_argument("--pad-to-max-length", action="store_true",
                    help="pad every pair to --max-length, as the XTREME scripts do (for baselines)")
+    robust = p.add_argument_group("robust training (used by the --method named in each option)")
+    robust.add_argument("--synonyms", default="",
+                        help="rs-da: synonym table JSON, word -> neighbours "
+                             "(default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
+    robust.add_argument("--augment-copies", type=int, default=d.augment_copies,
+                        help="rs-da: perturbed copies of each example per epoch, each drawn afresh "
+                             "(paper: 10 for PAWS-X, 3 for XNLI)")
+    robust.add_argument("--noise", default=d.noise, choices=NOISE_KINDS,
+                        help="rs-ri: noise on each token's word embedding: uniform in an L2 ball, or Gaussian")
+    robust.add_argument("--noise-radius", type=float, default=d.noise_radius,
+                        help="rs-ri uniform-ball: L2 radius per token (e5-small word vectors have norm ~1.6)")
+    robust.add_argument("--noise-sigma", type=float, default=d.noise_sigma,
+                        help="rs-ri gaussian: standard deviation per coordinate")
+    robust.add_argument("--adv-eps", type=float, default=d.adv_eps,
+                        help="adv/freelb: perturbation bound per token (L2 radius, or per coordinate with linf)")
+    robust.add_argument("--adv-step-size", type=float, default=d.adv_step_size, help="adv/freelb: ascent step size")
+    robust.add_argument("--adv-steps", type=int, default=d.adv_steps,
+                        help="adv/freelb: K ascent steps (adv costs ~K+1 standard steps, freelb ~K)")
+    robust.add_argument("--adv-norm", default=d.adv_norm, choices=NORMS, help="adv/freelb: l2 or linf ball")
+    robust.add_argument("--adv-weight", type=float, default=d.adv_weight,
+                        help="adv: loss = clean + weight * adversarial")
 
 
 def _config_from_args(args) -> "TrainConfig":
@@ -74,6 +100,10 @@ def _config_from_args(args) -> "TrainConfig":
     values = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
     values["data_dir"] = str(data_dir_from(args.data_dir))
     values["output_dir"] = args.output_dir or ""
+    if values.get("method") == "rs-da" and not values.get("synonyms"):
+        from xrobust.lexicon.synonyms import default_synonyms_path
+
+        values["synonyms"] = str(default_synonyms_path())  # config.json names the table actually used
     return TrainConfig(**values)
 
 
