@@ -107,6 +107,22 @@ def _config_from_args(args) -> "TrainConfig":
     return TrainConfig(**values)
 
 
+def _smoothing_from_args(args):
+    """SmoothingSettings from `evaluate`'s options, or None without --smooth."""
+    from xrobust.robust.noise import EmbeddingNoise
+    from xrobust.robust.smoothing import SmoothingSettings
+
+    if args.smooth is None:
+        return None
+    if args.smooth < 1:
+        raise UserError("--smooth: must be at least 1")
+    if args.noise_radius < 0 or args.noise_sigma < 0:
+        raise UserError("--noise-radius / --noise-sigma: must be at least 0")
+    noise = EmbeddingNoise(args.smooth_perturbation if args.smooth_perturbation != "synonyms" else "uniform-ball",
+                           args.noise_radius, args.noise_sigma)
+    return SmoothingSettings(args.smooth, args.smooth_perturbation, noise, args.smooth_seed)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="xrobust", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -125,6 +141,21 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--max-examples", type=int, help="pairs per language (evenly spaced)")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--max-length", type=int, help="default: the training run's")
+    evaluate.add_argument("--generalized", action="store_true",
+                          help="score every (sentence1 language, sentence2 language) combination of the "
+                               "row-aligned files; writes generalized.json and a heatmap")
+    smooth = evaluate.add_argument_group("smoothed prediction")
+    smooth.add_argument("--smooth", type=int, metavar="M",
+                        help="predict by majority vote over M perturbed copies of each input; "
+                             "reports how often the vote was unanimous")
+    smooth.add_argument("--smooth-perturbation", default="synonyms", choices=("synonyms", "uniform-ball", "gaussian"),
+                        help="synonyms: random substitution from --synonyms (English words only); "
+                             "uniform-ball / gaussian: noise on each token's word embedding")
+    smooth.add_argument("--synonyms", default="",
+                        help="synonym table JSON (default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
+    smooth.add_argument("--noise-radius", type=float, default=0.5, help="uniform-ball: L2 radius per token")
+    smooth.add_argument("--noise-sigma", type=float, default=0.02, help="gaussian: standard deviation per coordinate")
+    smooth.add_argument("--smooth-seed", type=int, default=0, help="seed of the perturbation draws")
 
     quick = commands.add_parser("quickstart", help="train on an XNLI slice with the default encoder, "
                                 "evaluate on all 15 languages (~10 minutes on 2 CPU cores)")
@@ -168,10 +199,22 @@ def _dispatch(args) -> int:
         from xrobust.results.report import accuracy_table
         from xrobust.tasks.xtreme import data_dir_from
 
+        smoothing = _smoothing_from_args(args)
         metrics, out = evaluate_checkpoint(args.checkpoint, args.task, args.split, args.languages,
                                            data_dir_from(args.data_dir), args.output_dir, args.max_examples,
-                                           args.batch_size, args.max_length)
-        print(accuracy_table(metrics))
+                                           args.batch_size, args.max_length, smoothing=smoothing,
+                                           synonyms=args.synonyms, generalized=args.generalized)
+        if args.generalized:
+            from xrobust.evaluation.generalized import GeneralizedResult, generalized_table
+
+            print(f"{args.task} / {args.split} - generalized cross-lingual accuracy "
+                  "(rows: sentence1 language, columns: sentence2 language)\n")
+            print(generalized_table(GeneralizedResult(metrics["accuracy"], metrics["n"], metrics["skipped_blank"])))
+        else:
+            print(accuracy_table(metrics))
+            if smoothing:
+                print(f"\nMajority vote over M={smoothing.copies} copies ({smoothing.kind}); unanimous votes: " +
+                      ", ".join(f"{lang} {share:.1%}" for lang, share in metrics["unanimous"].items()))
         print(f"\nwritten to {out}")
         return 0
     if args.command == "quickstart":
