@@ -2,7 +2,10 @@
 
 Run by hand (not a test). Every method trains on the same model weights and the same batches
 in one process; methods take turns within each round (so drift on a shared machine hits all
-of them alike), and the median round is reported. Two figures per method:
+of them alike), and the median round is reported. Time is this process's CPU time
+(`time.process_time`), which other jobs on a shared machine disturb far less than wall-clock
+time (they still compete for caches and memory bandwidth); `--clock wall` measures wall time.
+Two figures per method:
   objective = building the batch (rs-da: perturbing and tokenizing it) + loss + backward
   step      = objective + clipping + the AdamW update (what a training step really costs)
 Targets: rs-da <= 1.10x, rs-ri <= 1.10x, adv ~ (K+1)x and no more.
@@ -41,12 +44,14 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--machine", default="", help="how to describe the machine in the output")
+    p.add_argument("--clock", default="cpu", choices=("cpu", "wall"), help="process CPU time or wall-clock time")
     return p.parse_args()
 
 
 def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     task = get_task(args.task)
     examples, _ = load_examples(data_dir_from(None), task, "train", "en")
     examples = examples[: args.examples]
@@ -69,18 +74,18 @@ def main():
             torch.manual_seed(round_number)
             objective = update = 0.0
             for number, indices in enumerate(batches):
-                started = time.perf_counter()
+                started = clock()
                 batch = training_batch(plan, config, tokenizer, task.name, indices, 0, number, None)
                 if method == "freelb":
                     freelb_step(model, task.name, batch, config.adversarial(), lambda loss: loss.backward())
                 else:
                     objective_loss(model, task.name, batch, config).backward()
-                middle = time.perf_counter()
+                middle = clock()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
                 objective += middle - started
-                update += time.perf_counter() - middle
+                update += clock() - middle
             if round_number:
                 objective_seconds[method].append(objective / len(examples))
                 step_seconds[method].append((objective + update) / len(examples))
@@ -90,7 +95,7 @@ def main():
     machine = args.machine or f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores"
     print(f"\nMachine: {machine}; torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     print(f"Model: {args.model}; {len(examples)} {args.task} pairs in batches of {args.batch_size}, "
-          f"max length {args.max_length}; K = {k}; median of {args.rounds} rounds\n")
+          f"max length {args.max_length}; K = {k}; {args.clock} time, median of {args.rounds} rounds\n")
     base_objective = statistics.median(objective_seconds["standard"])
     base_step = statistics.median(step_seconds["standard"])
     targets = {"standard": "1", "rs-da": "<= 1.10", "rs-ri": "<= 1.10", "adv": f"~{k + 1} (K+1)", "freelb": f"~{k} (K)"}
