@@ -14,7 +14,7 @@ from xrobust.training.batching import encode_pairs
 WORDS = "the big cat sat on a mat near old river while young people sang quite loudly".split()
 
 
-def varied_examples(n=40):
+def varied_examples(n=24):
     rng = np.random.default_rng(0)
     return [Example(f"dev-{i}", " ".join(rng.choice(WORDS, 6)).capitalize() + ".",
                     " ".join(rng.choice(WORDS, 3 + i % 9)) + "!", "1", "en") for i in range(n)]
@@ -34,8 +34,10 @@ def balanced_classifier(folder, examples):
     each label (a random head tends to predict one label for everything)."""
     model, tokenizer = tiny_classifier(folder, seed=3)
     logits = plain_logits(model, tokenizer, examples)
+    margins = (logits[:, 0] - logits[:, 1]).sort().values
+    middle = len(margins) // 2  # the threshold lies halfway between two examples: no ties at the boundary
     with torch.no_grad():
-        model.heads["pawsx"].bias[1] += (logits[:, 0] - logits[:, 1]).median()
+        model.heads["pawsx"].bias[1] += (margins[middle - 1] + margins[middle]) / 2
     return model, tokenizer
 
 
@@ -66,7 +68,7 @@ def test_votes_are_unanimous_without_noise_and_split_with_much_noise(tiny_model_
                             SmoothingSettings(5, "uniform-ball", EmbeddingNoise(radius=0.0)), None, 64, 16)
     assert calm.votes.sum(axis=1).tolist() == [5] * len(examples)
     assert calm.votes[np.arange(len(examples)), plain].tolist() == [5] * len(examples)
-    noisy_settings = SmoothingSettings(9, "gaussian", EmbeddingNoise("gaussian", sigma=3.0), seed=1)
+    noisy_settings = SmoothingSettings(7, "gaussian", EmbeddingNoise("gaussian", sigma=3.0), seed=1)
     noisy = smoothed_predict(model, tokenizer, task, examples, noisy_settings, None, 64, 16)
     assert noisy.unanimous.mean() < 0.9
     again = smoothed_predict(model, tokenizer, task, examples, noisy_settings, None, 64, 16)

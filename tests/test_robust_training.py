@@ -89,7 +89,7 @@ def test_interrupted_rs_da_run_resumes_to_the_same_weights(tiny_model_dir, tiny_
     # the resumed run must still perturb every batch as the uninterrupted one did.
     method, extra = "rs-da", {"synonyms": str(synonyms_file), "augment_copies": 2}  # 8 steps in one epoch
     straight = run_training(config_for(method, tiny_model_dir, tiny_data, tmp_path / "straight",
-                                       checkpoint_every=3, **extra))
+                                       checkpoint_every=5, **extra))
     recorded = json.loads((straight / "config.json").read_text())
     assert recorded["config"]["method"] == "rs-da" and recorded["config"]["synonyms"] == str(synonyms_file)
     assert str(synonyms_file) in recorded["data_files"]  # the table's hash travels with the run
@@ -98,10 +98,10 @@ def test_interrupted_rs_da_run_resumes_to_the_same_weights(tiny_model_dir, tiny_
 
     def save_then_crash(*args, **kwargs):
         real_save(*args, **kwargs)
-        raise KeyboardInterrupt  # as if killed right after the first checkpoint (step 3 of 8)
+        raise KeyboardInterrupt  # as if killed right after the first checkpoint (step 5 of 8)
 
     monkeypatch.setattr(loop, "save_checkpoint", save_then_crash)
-    config = config_for(method, tiny_model_dir, tiny_data, tmp_path / "resumed", checkpoint_every=3, **extra)
+    config = config_for(method, tiny_model_dir, tiny_data, tmp_path / "resumed", checkpoint_every=5, **extra)
     with pytest.raises(KeyboardInterrupt):
         run_training(config)
     monkeypatch.setattr(loop, "save_checkpoint", real_save)
