@@ -120,3 +120,26 @@ def test_bad_robust_settings_name_the_option(option, value):
 def test_augment_copies_need_rs_da():
     with pytest.raises(UserError, match="--augment-copies: must be 1 unless --method rs-da"):
         TrainConfig(task="pawsx", method="adv", augment_copies=3).validate()
+
+
+def test_cli_records_robust_options_and_the_resolved_table(tmp_path, tiny_data, monkeypatch, capsys):
+    from xrobust.cli import _config_from_args, build_parser, main
+
+    monkeypatch.setenv("XROBUST_RESOURCES", str(tmp_path))
+    args = build_parser().parse_args(["train", "--task", "pawsx", "--method", "rs-da", "--augment-copies", "10",
+                                      "--data-dir", str(tiny_data)])
+    config = _config_from_args(args)
+    assert config.method == "rs-da" and config.augment_copies == 10
+    assert config.synonyms == str(tmp_path / "counterfitted_neighbors.json")  # config.json names the table
+    args = build_parser().parse_args(["train", "--task", "pawsx", "--method", "adv", "--adv-steps", "5",
+                                      "--adv-norm", "linf", "--adv-eps", "0.02", "--data-dir", str(tiny_data)])
+    config = _config_from_args(args)
+    assert config.adversarial().steps == 5 and config.adversarial().norm == "linf"
+    assert main(["train", "--task", "pawsx", "--method", "adv", "--augment-copies", "3",
+                 "--data-dir", str(tiny_data)]) == 2
+    assert main(["train", "--task", "pawsx", "--method", "rs-da", "--synonyms", str(tmp_path / "missing.json"),
+                 "--data-dir", str(tiny_data), "--model", "does-not-matter", "--output-dir", str(tmp_path / "r")]) == 2
+    errors = capsys.readouterr().err
+    assert "--augment-copies: must be 1 unless --method rs-da" in errors
+    assert "missing.json: synonym table not found" in errors
+    assert not (tmp_path / "r").exists()  # failed before the run directory was written
