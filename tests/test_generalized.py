@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import PAWS_ROWS_DE, PAWS_ROWS_EN, write_tsv
+from conftest import PAWS_ROWS_EN, write_tsv
 from robust_fixtures import tiny_classifier
 
 from xrobust.cli import main

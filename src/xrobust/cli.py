@@ -124,6 +124,8 @@ def _smoothing_from_args(args):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from xrobust.robust.smoothing import SMOOTHING_KINDS
+
     parser = _Parser(prog="xrobust", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -148,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     smooth.add_argument("--smooth", type=int, metavar="M",
                         help="predict by majority vote over M perturbed copies of each input; "
                              "reports how often the vote was unanimous")
-    smooth.add_argument("--smooth-perturbation", default="synonyms", choices=("synonyms", "uniform-ball", "gaussian"),
+    smooth.add_argument("--smooth-perturbation", default="synonyms", choices=SMOOTHING_KINDS,
                         help="synonyms: random substitution from --synonyms (English words only); "
                              "uniform-ball / gaussian: noise on each token's word embedding")
     smooth.add_argument("--synonyms", default="",
