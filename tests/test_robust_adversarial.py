@@ -6,8 +6,9 @@ import torch
 import torch.nn.functional as F
 from robust_fixtures import tiny_batch, tiny_classifier
 
-from xrobust.robust.adversarial import AdversarialSettings, freelb_step, pgd_loss, project
+from xrobust.robust.adversarial import freelb_step, pgd_loss, project
 from xrobust.robust.noise import model_inputs
+from xrobust.robust.settings import AdversarialSettings
 from xrobust.training.loop import standard_loss
 
 

@@ -6,7 +6,8 @@ import pytest
 import torch
 from robust_fixtures import tiny_batch, tiny_classifier
 
-from xrobust.robust.noise import EmbeddingNoise, random_noise_loss, sample_noise, uniform_in_ball
+from xrobust.robust.noise import random_noise_loss, sample_noise, uniform_in_ball
+from xrobust.robust.settings import EmbeddingNoise
 from xrobust.training.loop import standard_loss
 
 

@@ -6,8 +6,8 @@ from robust_fixtures import tiny_classifier
 
 from xrobust.evaluation.predict import predict_logits
 from xrobust.lexicon.synonyms import SynonymTable
-from xrobust.robust.noise import EmbeddingNoise
-from xrobust.robust.smoothing import SmoothingSettings, majority_vote, smoothed_predict
+from xrobust.robust.settings import EmbeddingNoise, SmoothingSettings
+from xrobust.robust.smoothing import majority_vote, smoothed_predict
 from xrobust.tasks import Example, get_task
 from xrobust.training.batching import encode_pairs
 

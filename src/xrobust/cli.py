@@ -20,8 +20,7 @@ def _int_list(value: str) -> list[str]:
 
 
 def _add_train_options(p: argparse.ArgumentParser) -> None:
-    from xrobust.robust.adversarial import NORMS
-    from xrobust.robust.noise import NOISE_KINDS
+    from xrobust.robust.settings import NOISE_KINDS, NORMS
     from xrobust.training.config import METHODS, PRECISIONS, TrainConfig
 
     d = TrainConfig()
@@ -109,8 +108,7 @@ def _config_from_args(args) -> "TrainConfig":
 
 def _smoothing_from_args(args):
     """SmoothingSettings from `evaluate`'s options, or None without --smooth."""
-    from xrobust.robust.noise import EmbeddingNoise
-    from xrobust.robust.smoothing import SmoothingSettings
+    from xrobust.robust.settings import EmbeddingNoise, SmoothingSettings
 
     if args.smooth is None:
         return None
@@ -124,7 +122,7 @@ def _smoothing_from_args(args):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from xrobust.robust.smoothing import SMOOTHING_KINDS
+    from xrobust.robust.settings import SMOOTHING_KINDS
 
     parser = _Parser(prog="xrobust", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

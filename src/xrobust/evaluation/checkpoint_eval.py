@@ -11,7 +11,8 @@ from xrobust.evaluation.predict import predict_logits
 from xrobust.evaluation.smoothed import evaluate_smoothed
 from xrobust.evaluation.zero_shot import evaluate_languages
 from xrobust.lexicon.synonyms import SynonymTable, default_synonyms_path
-from xrobust.robust.smoothing import SmoothingSettings, smoothed_predict
+from xrobust.robust.settings import SmoothingSettings
+from xrobust.robust.smoothing import smoothed_predict
 from xrobust.results.rundir import read_json, write_json
 from xrobust.tasks import get_task, parse_languages
 from xrobust.training.batching import encode_pairs

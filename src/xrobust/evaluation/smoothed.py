@@ -9,7 +9,8 @@ from tqdm.auto import tqdm
 
 from xrobust.evaluation.accuracy import accuracy_with_ci
 from xrobust.results.rundir import write_jsonl
-from xrobust.robust.smoothing import SmoothingSettings, smoothed_predict
+from xrobust.robust.settings import SmoothingSettings
+from xrobust.robust.smoothing import smoothed_predict
 from xrobust.tasks import TaskSpec, evenly_spaced, load_examples
 
 

@@ -20,17 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from xrobust.robust.noise import model_inputs, uniform_in_ball
-
-NORMS = ("l2", "linf")
-
-
-@dataclass(frozen=True)
-class AdversarialSettings:
-    eps: float = 0.5  # bound per token: L2 radius, or per-coordinate bound under linf
-    step_size: float = 0.2  # length of one ascent step (L2) or its per-coordinate size (linf)
-    steps: int = 3  # K ascent steps
-    norm: str = "l2"  # one of NORMS
-    weight: float = 1.0  # pgd: loss = clean + weight * adversarial
+from xrobust.robust.settings import AdversarialSettings
 
 
 def ascent(delta: torch.Tensor, grad: torch.Tensor, step_size: float, norm: str) -> torch.Tensor:

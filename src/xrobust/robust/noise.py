@@ -6,19 +6,10 @@ standard deviation `sigma` per coordinate. Padding positions get no noise. Draws
 global RNG, which checkpoints save and restore, so a resumed run draws the same noise.
 """
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 
-NOISE_KINDS = ("uniform-ball", "gaussian")
-
-
-@dataclass(frozen=True)
-class EmbeddingNoise:
-    kind: str = "uniform-ball"  # one of NOISE_KINDS
-    radius: float = 0.5  # uniform-ball: L2 radius per token (word vectors of multilingual-e5-small have norm ~1.6)
-    sigma: float = 0.02  # gaussian: per-coordinate standard deviation (~0.4 L2 per token in 384 dimensions)
+from xrobust.robust.settings import EmbeddingNoise
 
 
 def uniform_in_ball(shape: tuple, radius: float, device=None, generator=None) -> torch.Tensor:

@@ -8,26 +8,17 @@ evaluation repeats exactly.
 """
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.robust.augment import perturb_examples
-from xrobust.robust.noise import EmbeddingNoise, model_inputs, sample_noise
+from xrobust.robust.noise import model_inputs, sample_noise
+from xrobust.robust.settings import SmoothingSettings
 from xrobust.tasks import Example, TaskSpec
 from xrobust.training.batching import collate, encode_pairs
-
-SMOOTHING_KINDS = ("synonyms", "uniform-ball", "gaussian")
-
-
-@dataclass(frozen=True)
-class SmoothingSettings:
-    copies: int  # M perturbed copies per input
-    kind: str = "synonyms"  # one of SMOOTHING_KINDS
-    noise: EmbeddingNoise = field(default_factory=EmbeddingNoise)  # radius / sigma for the noise kinds
-    seed: int = 0
 
 
 @dataclass

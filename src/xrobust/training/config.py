@@ -7,8 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from xrobust.errors import UserError
-from xrobust.robust.adversarial import NORMS, AdversarialSettings
-from xrobust.robust.noise import NOISE_KINDS, EmbeddingNoise
+from xrobust.robust.settings import NOISE_KINDS, NORMS, AdversarialSettings, EmbeddingNoise
 
 # standard: cross-entropy; rs-da: synonym-substitution copies; rs-ri: noise on word embeddings;
 # adv: PGD (clean + weighted adversarial loss); freelb: FreeLB's accumulated ascent steps.
