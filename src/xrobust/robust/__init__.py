@@ -5,4 +5,5 @@ Each objective is a plain function that the training loop calls for one batch:
   rs-ri  noise.py        random noise on the input word embeddings
   adv    adversarial.py  PGD on the word embeddings (clean + adversarial loss); FreeLB
 and smoothing.py predicts by majority vote over perturbed copies of each input.
+settings.py holds their typed settings (no torch import, so configs and the CLI stay light).
 """
