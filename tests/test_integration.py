@@ -2,7 +2,6 @@
 small slices. Marked `integration`; CI runs them."""
 
 import json
-import os
 
 import pytest
 

@@ -20,6 +20,7 @@ def _int_list(value: str) -> list[str]:
 
 
 def _add_train_options(p: argparse.ArgumentParser) -> None:
+    from xrobust.robust.settings import NOISE_KINDS, NORMS
     from xrobust.training.config import METHODS, PRECISIONS, TrainConfig
 
     d = TrainConfig()
@@ -28,7 +29,10 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
                    help="intermediate task(s) trained first, e.g. mnli or mnli,xnli (one multi-task stage)")
     p.add_argument("--model", default=d.model,
                    help="'default' (packaged multilingual-e5-small, 4-bit weights), a Hugging Face id or a folder")
-    p.add_argument("--method", default=d.method, choices=METHODS, help="training objective")
+    p.add_argument("--method", default=d.method, choices=METHODS,
+                   help="training objective: standard (cross-entropy), rs-da (random synonym substitution), "
+                        "rs-ri (noise on word embeddings), adv (PGD: clean + adversarial loss), freelb "
+                        "(see docs/robust-training.md)")
     p.add_argument("--data-dir", help="XTREME-layout folder, or 'hub' (default: $XROBUST_DATA)")
     p.add_argument("--output-dir", help="run directory (default: runs/<task>-<method>-<model>-s<seed>); "
                    "the same command resumes it")
@@ -65,6 +69,27 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
                    help="random batches instead of length-grouped ones")
     p.add_argument("--pad-to-max-length", action="store_true",
                    help="pad every pair to --max-length, as the XTREME scripts do (for baselines)")
+    robust = p.add_argument_group("robust training (used by the --method named in each option)")
+    robust.add_argument("--synonyms", default="",
+                        help="rs-da: synonym table JSON, word -> neighbours "
+                             "(default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
+    robust.add_argument("--augment-copies", type=int, default=d.augment_copies,
+                        help="rs-da: perturbed copies of each example per epoch, each drawn afresh "
+                             "(paper: 10 for PAWS-X, 3 for XNLI)")
+    robust.add_argument("--noise", default=d.noise, choices=NOISE_KINDS,
+                        help="rs-ri: noise on each token's word embedding: uniform in an L2 ball, or Gaussian")
+    robust.add_argument("--noise-radius", type=float, default=d.noise_radius,
+                        help="rs-ri uniform-ball: L2 radius per token (e5-small word vectors have norm ~1.6)")
+    robust.add_argument("--noise-sigma", type=float, default=d.noise_sigma,
+                        help="rs-ri gaussian: standard deviation per coordinate")
+    robust.add_argument("--adv-eps", type=float, default=d.adv_eps,
+                        help="adv/freelb: perturbation bound per token (L2 radius, or per coordinate with linf)")
+    robust.add_argument("--adv-step-size", type=float, default=d.adv_step_size, help="adv/freelb: ascent step size")
+    robust.add_argument("--adv-steps", type=int, default=d.adv_steps,
+                        help="adv/freelb: K ascent steps (adv costs ~K+1 standard steps, freelb ~K)")
+    robust.add_argument("--adv-norm", default=d.adv_norm, choices=NORMS, help="adv/freelb: l2 or linf ball")
+    robust.add_argument("--adv-weight", type=float, default=d.adv_weight,
+                        help="adv: loss = clean + weight * adversarial")
 
 
 def _config_from_args(args) -> "TrainConfig":
@@ -74,10 +99,31 @@ def _config_from_args(args) -> "TrainConfig":
     values = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
     values["data_dir"] = str(data_dir_from(args.data_dir))
     values["output_dir"] = args.output_dir or ""
+    if values.get("method") == "rs-da" and not values.get("synonyms"):
+        from xrobust.lexicon.synonyms import default_synonyms_path
+
+        values["synonyms"] = str(default_synonyms_path())  # config.json names the table actually used
     return TrainConfig(**values)
 
 
+def _smoothing_from_args(args):
+    """SmoothingSettings from `evaluate`'s options, or None without --smooth."""
+    from xrobust.robust.settings import EmbeddingNoise, SmoothingSettings
+
+    if args.smooth is None:
+        return None
+    if args.smooth < 1:
+        raise UserError("--smooth: must be at least 1")
+    if args.noise_radius < 0 or args.noise_sigma < 0:
+        raise UserError("--noise-radius / --noise-sigma: must be at least 0")
+    noise = EmbeddingNoise(args.smooth_perturbation if args.smooth_perturbation != "synonyms" else "uniform-ball",
+                           args.noise_radius, args.noise_sigma)
+    return SmoothingSettings(args.smooth, args.smooth_perturbation, noise, args.smooth_seed)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from xrobust.robust.settings import SMOOTHING_KINDS
+
     parser = _Parser(prog="xrobust", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -95,6 +141,21 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--max-examples", type=int, help="pairs per language (evenly spaced)")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--max-length", type=int, help="default: the training run's")
+    evaluate.add_argument("--generalized", action="store_true",
+                          help="score every (sentence1 language, sentence2 language) combination of the "
+                               "row-aligned files; writes generalized.json and a heatmap")
+    smooth = evaluate.add_argument_group("smoothed prediction")
+    smooth.add_argument("--smooth", type=int, metavar="M",
+                        help="predict by majority vote over M perturbed copies of each input; "
+                             "reports how often the vote was unanimous")
+    smooth.add_argument("--smooth-perturbation", default="synonyms", choices=SMOOTHING_KINDS,
+                        help="synonyms: random substitution from --synonyms (English words only); "
+                             "uniform-ball / gaussian: noise on each token's word embedding")
+    smooth.add_argument("--synonyms", default="",
+                        help="synonym table JSON (default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
+    smooth.add_argument("--noise-radius", type=float, default=0.5, help="uniform-ball: L2 radius per token")
+    smooth.add_argument("--noise-sigma", type=float, default=0.02, help="gaussian: standard deviation per coordinate")
+    smooth.add_argument("--smooth-seed", type=int, default=0, help="seed of the perturbation draws")
 
     quick = commands.add_parser("quickstart", help="train on an XNLI slice with the default encoder, "
                                 "evaluate on all 15 languages (~10 minutes on 2 CPU cores)")
@@ -140,10 +201,22 @@ def _dispatch(args) -> int:
         from xrobust.results.report import accuracy_table
         from xrobust.tasks.xtreme import data_dir_from
 
+        smoothing = _smoothing_from_args(args)
         metrics, out = evaluate_checkpoint(args.checkpoint, args.task, args.split, args.languages,
                                            data_dir_from(args.data_dir), args.output_dir, args.max_examples,
-                                           args.batch_size, args.max_length)
-        print(accuracy_table(metrics))
+                                           args.batch_size, args.max_length, smoothing=smoothing,
+                                           synonyms=args.synonyms, generalized=args.generalized)
+        if args.generalized:
+            from xrobust.evaluation.generalized import GeneralizedResult, generalized_table
+
+            print(f"{args.task} / {args.split} - generalized cross-lingual accuracy "
+                  "(rows: sentence1 language, columns: sentence2 language)\n")
+            print(generalized_table(GeneralizedResult(metrics["accuracy"], metrics["n"], metrics["skipped_blank"])))
+        else:
+            print(accuracy_table(metrics))
+            if smoothing:
+                print(f"\nMajority vote over M={smoothing.copies} copies ({smoothing.kind}); unanimous votes: " +
+                      ", ".join(f"{lang} {share:.1%}" for lang, share in metrics["unanimous"].items()))
         print(f"\nwritten to {out}")
         return 0
     if args.command == "quickstart":

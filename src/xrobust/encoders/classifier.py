@@ -8,7 +8,6 @@ Pooling is the mean over non-padding tokens (how E5 was trained) or the first to
 import json
 from pathlib import Path
 
-import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 

@@ -1,13 +1,22 @@
 """`xrobust evaluate`: score a trained checkpoint (or a run directory's selected one)."""
 
+from dataclasses import asdict
 from pathlib import Path
 
 from xrobust.encoders.classifier import HEAD_CONFIG, load_classifier
 from xrobust.errors import UserError
+from xrobust.evaluation.generalized import (GENERALIZED_JSON, GENERALIZED_PNG, generalized_accuracy, load_parallel,
+                                            plot_heatmap)
+from xrobust.evaluation.predict import predict_logits
+from xrobust.evaluation.smoothed import evaluate_smoothed
 from xrobust.evaluation.zero_shot import evaluate_languages
+from xrobust.lexicon.synonyms import SynonymTable, default_synonyms_path
+from xrobust.robust.settings import SmoothingSettings
+from xrobust.robust.smoothing import smoothed_predict
 from xrobust.results.plots import accuracy_plot
 from xrobust.results.rundir import read_json, write_json
 from xrobust.tasks import get_task, parse_languages
+from xrobust.training.batching import encode_pairs
 
 
 def resolve_checkpoint(path: str) -> tuple[Path, Path | None]:
@@ -37,24 +46,67 @@ def pick_head(head_config: dict, task_name: str, option: str = "--task") -> str:
 
 def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: str | None, data_dir,
                         output_dir: str | None, max_examples: int | None, batch_size: int,
-                        max_length: int | None) -> tuple[dict, Path]:
+                        max_length: int | None, smoothing: SmoothingSettings | None = None,
+                        synonyms: str = "", generalized: bool = False) -> tuple[dict, Path]:
+    """Plain zero-shot accuracy per language; or, with `smoothing`, the accuracy of the vote
+    over perturbed copies; with `generalized`, the (sentence1 language x sentence2 language)
+    matrix (voting too if `smoothing` is given). Returns (what was written, output folder)."""
     folder, run_dir = resolve_checkpoint(checkpoint)
     task = get_task(task_name)
     chosen = parse_languages("--languages", languages, task)
+    table = _synonym_table(smoothing, synonyms)  # a bad path fails before the model loads
     model, tokenizer, head_config = load_classifier(folder)
     head = pick_head(head_config, task_name)
     if head != task_name:  # the model's head is named after the task it was trained on
         model.heads[task_name] = model.heads[head]
     train_config = read_json(run_dir / "config.json")["config"] if run_dir else {}
-    out = Path(output_dir) if output_dir else (run_dir or folder) / "evaluations" / f"{task_name}-{split}"
-    metrics = evaluate_languages(
-        model, tokenizer, task, data_dir, split, chosen, max_examples=max_examples,
-        max_length=max_length or train_config.get("max_length", 128), batch_size=batch_size, output_dir=out)
-    metrics = {
+    max_length = max_length or train_config.get("max_length", 128)
+    variant = "-generalized" if generalized else ""
+    if smoothing:
+        variant += f"-smoothed-{smoothing.kind}-m{smoothing.copies}"
+    out = Path(output_dir) if output_dir else (run_dir or folder) / "evaluations" / f"{task_name}-{split}{variant}"
+    about = {
         "task": task_name, "split": split, "model": train_config.get("model", str(folder)),
         "method": train_config.get("method", "unknown"), "intermediate": train_config.get("intermediate", []),
-        "seed": train_config.get("seed"), "checkpoint": str(folder), **metrics,
+        "seed": train_config.get("seed"), "checkpoint": str(folder),
     }
+    if smoothing:
+        about["smoothing"] = {**asdict(smoothing), "synonyms": synonyms if smoothing.kind == "synonyms" else None}
+    if generalized:
+        return _evaluate_generalized(model, tokenizer, task, data_dir, split, chosen, max_examples, max_length,
+                                     batch_size, smoothing, table, about, out), out
+    if smoothing:
+        metrics = evaluate_smoothed(model, tokenizer, task, data_dir, split, chosen, smoothing, table,
+                                    max_examples=max_examples, max_length=max_length, batch_size=batch_size,
+                                    output_dir=out)
+    else:
+        metrics = evaluate_languages(
+            model, tokenizer, task, data_dir, split, chosen, max_examples=max_examples,
+            max_length=max_length, batch_size=batch_size, output_dir=out)
+    metrics = {**about, **metrics}
     write_json(out / "metrics.json", metrics)
     accuracy_plot(metrics, out / "accuracy.png")
     return metrics, out
+
+
+def _synonym_table(smoothing: SmoothingSettings | None, synonyms: str) -> SynonymTable | None:
+    if smoothing is None or smoothing.kind != "synonyms":
+        return None
+    return SynonymTable.load(Path(synonyms) if synonyms else default_synonyms_path())
+
+
+def _evaluate_generalized(model, tokenizer, task, data_dir, split, languages, max_examples, max_length,
+                          batch_size, smoothing, table, about, out: Path) -> dict:
+    parallel = load_parallel(data_dir, task, split, languages, max_examples)
+
+    def predict(examples):
+        if smoothing:
+            return smoothed_predict(model, tokenizer, task, examples, smoothing, table, max_length, batch_size).labels
+        pairs = encode_pairs(tokenizer, examples, task, max_length)
+        return predict_logits(model, task.name, pairs, tokenizer.pad_token_id, batch_size).argmax(-1).numpy()
+
+    result = generalized_accuracy(parallel, task, predict)
+    payload = {**result.to_dict(), **about, "rows_per_language": parallel.rows, "rows_selected": parallel.selected}
+    write_json(out / GENERALIZED_JSON, payload)
+    plot_heatmap(result, out / GENERALIZED_PNG, f"{about['task']}/{about['split']}: generalized cross-lingual accuracy")
+    return payload

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from xrobust.progress import progress_bar, say
 
 from xrobust.evaluation.accuracy import accuracy_with_ci
 from xrobust.evaluation.predict import predict_logits
+from xrobust.progress import progress_bar
 from xrobust.results.rundir import write_jsonl
 from xrobust.tasks import TaskSpec, evenly_spaced, load_examples
 from xrobust.training.batching import encode_pairs

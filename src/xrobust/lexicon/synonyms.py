@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from xrobust.errors import UserError
+from xrobust.lexicon.words import restore_case
 
 DEFAULT_FILE = "counterfitted_neighbors.json"
 
@@ -44,6 +45,11 @@ class SynonymTable:
 
     def neighbours(self, word: str) -> list[str]:
         return self._table.get(word.lower(), [])
+
+    def choices(self, word: str) -> list[str]:
+        """The word itself followed by its neighbours, each written with the word's
+        capitalisation ("Big" -> ["Big", "Large", "Huge"]); just [word] when it has none."""
+        return [word] + [restore_case(word, n) for n in self.neighbours(word)]
 
     def __contains__(self, word: str) -> bool:
         return bool(self._table.get(word.lower()))

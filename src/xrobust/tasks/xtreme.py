@@ -66,7 +66,7 @@ def task_folder(data_dir: Path, task: TaskSpec) -> Path:
         if folder.is_dir():
             return folder
     raise UserError(f"{candidates[0]}: no such folder (expected {task.folder}/ inside the data directory"
-                    + (f" or beside it" if len(candidates) > 1 else "") + ")")
+                    + (" or beside it" if len(candidates) > 1 else "") + ")")
 
 
 def parse_file(path: Path, task: TaskSpec, split: str, language: str, blank_policy: str = "skip"):

@@ -7,8 +7,11 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from xrobust.errors import UserError
+from xrobust.robust.settings import NOISE_KINDS, NORMS, AdversarialSettings, EmbeddingNoise
 
-METHODS = ("standard",)
+# standard: cross-entropy; rs-da: synonym-substitution copies; rs-ri: noise on word embeddings;
+# adv: PGD (clean + weighted adversarial loss); freelb: FreeLB's accumulated ascent steps.
+METHODS = ("standard", "rs-da", "rs-ri", "adv", "freelb")
 PRECISIONS = ("fp32", "bf16", "fp16")
 
 
@@ -41,6 +44,17 @@ class TrainConfig:
     pooling: str = "mean"
     dropout: float = 0.1
     seed: int = 42
+    # Robust objectives (each setting is used by the method(s) named; see docs/robust-training.md)
+    synonyms: str = ""  # rs-da: synonym table JSON ("" = $XROBUST_RESOURCES/counterfitted_neighbors.json)
+    augment_copies: int = 1  # rs-da: perturbed copies of each example per epoch (paper: 10 PAWS-X, 3 XNLI)
+    noise: str = "uniform-ball"  # rs-ri: uniform-ball (L2, per token) or gaussian
+    noise_radius: float = 0.5  # rs-ri uniform-ball: L2 radius per token
+    noise_sigma: float = 0.02  # rs-ri gaussian: standard deviation per coordinate
+    adv_eps: float = 0.5  # adv/freelb: bound per token (L2 radius, or per coordinate under linf)
+    adv_step_size: float = 0.2  # adv/freelb: ascent step length
+    adv_steps: int = 3  # adv/freelb: K ascent steps
+    adv_norm: str = "l2"  # adv/freelb: l2 or linf
+    adv_weight: float = 1.0  # adv: loss = clean + weight * adversarial
     # Speed
     group_by_length: bool = True
     pad_to_max_length: bool = False  # the XTREME recipe pads every pair to max_length (baseline only)
@@ -75,6 +89,17 @@ class TrainConfig:
             (0 <= self.warmup_ratio < 1, "--warmup-ratio", "in [0, 1)"),
             (8 <= self.max_length <= 4096, "--max-length", "between 8 and 4096"),
             (0 <= self.dropout < 1, "--dropout", "in [0, 1)"),
+            (self.augment_copies >= 1, "--augment-copies", "at least 1"),
+            (self.augment_copies == 1 or self.method == "rs-da", "--augment-copies", "1 unless --method rs-da"),
+            (not self.synonyms or self.method == "rs-da", "--synonyms", "left out unless --method rs-da"),
+            (self.noise in NOISE_KINDS, "--noise", f"one of {', '.join(NOISE_KINDS)}"),
+            (self.noise_radius >= 0, "--noise-radius", "at least 0"),
+            (self.noise_sigma >= 0, "--noise-sigma", "at least 0"),
+            (self.adv_eps > 0, "--adv-eps", "positive"),
+            (self.adv_step_size > 0, "--adv-step-size", "positive"),
+            (self.adv_steps >= 1, "--adv-steps", "at least 1"),
+            (self.adv_norm in NORMS, "--adv-norm", f"one of {', '.join(NORMS)}"),
+            (self.adv_weight >= 0, "--adv-weight", "at least 0"),
         ]
         for name, value in (("--max-train-examples", self.max_train_examples),
                             ("--max-intermediate-examples", self.max_intermediate_examples),
@@ -86,6 +111,12 @@ class TrainConfig:
                 raise UserError(f"{option}: must be {expected}")
         if self.task in self.intermediate:
             raise UserError(f"--intermediate: {self.task} is the target task; an intermediate task must differ")
+
+    def embedding_noise(self) -> EmbeddingNoise:
+        return EmbeddingNoise(self.noise, self.noise_radius, self.noise_sigma)
+
+    def adversarial(self) -> AdversarialSettings:
+        return AdversarialSettings(self.adv_eps, self.adv_step_size, self.adv_steps, self.adv_norm, self.adv_weight)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -8,15 +8,20 @@ each batch comes from one task and goes through that task's head).
 import math
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from xrobust.progress import progress_bar, say
 
 from xrobust.encoders.classifier import PairClassifier, save_classifier
 from xrobust.evaluation.predict import predict_logits
-from xrobust.training.batching import EncodedPairs, collate, training_batches
+from xrobust.lexicon.synonyms import SynonymTable
+from xrobust.progress import progress_bar, say
+from xrobust.robust.adversarial import freelb_step, pgd_loss
+from xrobust.robust.augment import batch_rng, perturb_examples
+from xrobust.robust.noise import random_noise_loss
+from xrobust.tasks import Example, get_task
+from xrobust.training.batching import EncodedPairs, collate, encode_pairs, training_batches
 from xrobust.training.checkpoint import LoopState, latest_checkpoint, restore_checkpoint, save_checkpoint
 from xrobust.training.config import TrainConfig
 
@@ -28,6 +33,9 @@ class StagePlan:
     dev: dict[str, EncodedPairs]  # task -> English dev pairs (model selection only: true zero-shot)
     label_names: dict[str, list[str]]  # task -> labels; the first task is the stage's primary one
     epochs: int
+    # rs-da only: the source sentences (perturbed and tokenized per batch) and the synonym table
+    train_examples: dict[str, list[Example]] = field(default_factory=dict)
+    synonyms: SynonymTable | None = None
 
 
 def pick_device(name: str) -> torch.device:
@@ -46,17 +54,48 @@ def standard_loss(model: PairClassifier, task: str, batch: dict) -> torch.Tensor
     return torch.nn.functional.cross_entropy(model(task, **inputs), batch["labels"])
 
 
+def copies_per_epoch(config: TrainConfig) -> int:
+    """rs-da sees each example `augment_copies` times per epoch (each copy perturbed afresh)."""
+    return config.augment_copies if config.method == "rs-da" else 1
+
+
 def epoch_batches(plan: StagePlan, config: TrainConfig, epoch: int) -> list[tuple[str, list[int]]]:
-    """(task, indices) for every micro-batch of the epoch, tasks interleaved at random."""
+    """(task, indices) for every micro-batch of the epoch, tasks interleaved at random.
+    With N augment copies, index i stands for copy i // n of example i % n."""
     tagged = []
     for offset, (task, pairs) in enumerate(plan.train.items()):
-        batches = training_batches(pairs.lengths(), config.batch_size, config.seed + 7919 * offset, epoch,
+        batches = training_batches(pairs.lengths() * copies_per_epoch(config), config.batch_size,
+                                   config.seed + 7919 * offset, epoch,
                                    group_by_length=config.group_by_length and not config.pad_to_max_length)
         tagged.extend((task, b) for b in batches)
     if len(plan.train) > 1:
         order = torch.randperm(len(tagged), generator=torch.Generator().manual_seed(config.seed + epoch)).tolist()
         tagged = [tagged[i] for i in order]
     return tagged
+
+
+def training_batch(plan: StagePlan, config: TrainConfig, tokenizer, task: str, indices: list[int],
+                   epoch: int, batch_number: int, pad_to: int | None) -> dict:
+    """The padded batch; for rs-da, freshly perturbed copies tokenized just for this batch,
+    drawn as a pure function of (seed, epoch, batch) so that resuming repeats them."""
+    if config.method != "rs-da":
+        return collate(plan.train[task], indices, tokenizer.pad_token_id, pad_to)
+    sources = plan.train_examples[task]
+    examples = [sources[i % len(sources)] for i in indices]
+    perturbed = perturb_examples(examples, plan.synonyms, batch_rng(config.seed, epoch, batch_number))
+    encoded = encode_pairs(tokenizer, perturbed, get_task(task), config.max_length)
+    return collate(encoded, list(range(len(perturbed))), tokenizer.pad_token_id, pad_to)
+
+
+def objective_loss(model: PairClassifier, task: str, batch: dict, config: TrainConfig) -> torch.Tensor:
+    """The loss of one batch under the run's method (all but freelb, which steps itself)."""
+    if config.method in ("standard", "rs-da"):  # rs-da's perturbation is in the batch's text
+        return standard_loss(model, task, batch)
+    if config.method == "rs-ri":
+        return random_noise_loss(model, task, batch, config.embedding_noise())
+    if config.method == "adv":
+        return pgd_loss(model, task, batch, config.adversarial())
+    raise ValueError(f"unknown method {config.method!r}")
 
 
 def build_optimizer(model: PairClassifier, config: TrainConfig) -> torch.optim.AdamW:
@@ -95,7 +134,8 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
     amp = autocast_dtype(config.precision)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
     optimizer = build_optimizer(model, config)
-    micro_per_epoch = sum(math.ceil(len(p) / config.batch_size) for p in plan.train.values())
+    copies = copies_per_epoch(config)
+    micro_per_epoch = sum(math.ceil(len(p) * copies / config.batch_size) for p in plan.train.values())
     steps_per_epoch = math.ceil(micro_per_epoch / config.gradient_accumulation)
     total_steps = steps_per_epoch * plan.epochs
     warmup = int(config.warmup_ratio * total_steps)
@@ -119,8 +159,12 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
         shown = ", ".join(f"{t}={a:.4f}" for t, a in scores.items())
         say(f"{plan.name}: step {state.step} English dev {shown} (best {state.best_score:.4f})")
 
+    def backward(loss: torch.Tensor) -> None:
+        with torch.autocast(device.type, enabled=False):  # backward runs outside autocast
+            scaler.scale(loss / config.gradient_accumulation).backward()
+
     model.train()
-    total_examples = sum(len(p) for p in plan.train.values()) * plan.epochs
+    total_examples = sum(len(p) for p in plan.train.values()) * copies * plan.epochs
     bar = progress_bar(total=total_examples, initial=state.examples_seen, desc=plan.name, unit="ex")
     smoothed_loss = None
     while state.epoch < plan.epochs:
@@ -128,13 +172,14 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
         while state.batch_in_epoch < len(batches):
             started = time.perf_counter()  # train_seconds counts training work only, not evaluation or saving
             task, indices = batches[state.batch_in_epoch]
-            batch = {k: v.to(device) for k, v in collate(plan.train[task], indices, tokenizer.pad_token_id, pad_to).items()}
+            batch = training_batch(plan, config, tokenizer, task, indices, state.epoch, state.batch_in_epoch, pad_to)
+            batch = {k: v.to(device) for k, v in batch.items()}
             with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
-                if config.method == "standard":
-                    loss = standard_loss(model, task, batch)
+                if config.method == "freelb":  # K forward/backward passes, gradients accumulated
+                    loss = torch.tensor(freelb_step(model, task, batch, config.adversarial(), backward).loss)
                 else:
-                    raise ValueError(f"unknown method {config.method!r}")
-            scaler.scale(loss / config.gradient_accumulation).backward()
+                    loss = objective_loss(model, task, batch, config)
+                    backward(loss)
             state.batch_in_epoch += 1
             state.examples_seen += len(indices)
             bar.update(len(indices))

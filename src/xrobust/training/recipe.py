@@ -9,12 +9,13 @@ import time
 from pathlib import Path
 
 import torch
-from xrobust.progress import progress_bar, say
 
 from xrobust.encoders.classifier import PairClassifier, load_weights_into
 from xrobust.encoders.loading import load_encoder, resolve_encoder
 from xrobust.errors import UserError
 from xrobust.evaluation.zero_shot import evaluate_languages
+from xrobust.lexicon.synonyms import SynonymTable, default_synonyms_path
+from xrobust.progress import say
 from xrobust.results.plots import accuracy_plot
 from xrobust.results.report import accuracy_table
 from xrobust.results.rundir import environment, file_sha256, read_json, write_json
@@ -66,6 +67,11 @@ def run_training(config: TrainConfig) -> Path:
                        config.max_train_examples, config.epochs))
     raw = [(name, {t: (english(t, "train", limit, False), english(t, "dev", config.max_dev_examples, True))
                    for t in tasks}, epochs) for name, tasks, limit, epochs in plans_data]
+    synonyms = None
+    if config.method == "rs-da":  # the table every rs-da batch draws its substitutions from
+        table_path = Path(config.synonyms) if config.synonyms else default_synonyms_path()
+        synonyms = SynonymTable.load(table_path)
+        data_files[str(table_path)] = {"entries": len(synonyms), "sha256": file_sha256(table_path)}
     _start_or_resume(run_dir, config, source.description, data_files)
 
     # 2. Encoder and tokenizer; every pair tokenized once.
@@ -77,6 +83,8 @@ def run_training(config: TrainConfig) -> Path:
         dev={t: encode_pairs(tokenizer, dv, get_task(t), config.max_length) for t, (_, dv) in data.items()},
         label_names={t: list(get_task(t).label_names) for t in data},
         epochs=epochs,
+        train_examples={t: tr for t, (tr, _) in data.items()} if synonyms else {},
+        synonyms=synonyms,
     ) for name, data, epochs in raw]
 
     # 3. Stages: each one a new head on the encoder carried over from the stage before.

@@ -1,0 +1,9 @@
+"""Robust training objectives and smoothed prediction.
+
+Each objective is a plain function that the training loop calls for one batch:
+  rs-da  augment.py      random synonym substitution, tokenized per batch
+  rs-ri  noise.py        random noise on the input word embeddings
+  adv    adversarial.py  PGD on the word embeddings (clean + adversarial loss); FreeLB
+and smoothing.py predicts by majority vote over perturbed copies of each input.
+settings.py holds their typed settings (no torch import, so configs and the CLI stay light).
+"""
