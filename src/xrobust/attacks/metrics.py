@@ -1,0 +1,68 @@
+"""Attack metrics per language and overall, computed from the jsonl rows (so a resumed run
+counts the examples finished before the interruption too).
+
+- clean accuracy: correct before the attack, over all examples;
+- robust accuracy: still correct after the attack, over all examples;
+- attack success rate: successes over the examples that were correct before the attack;
+- words perturbed: mean fraction of the pair's words changed, over successful attacks;
+- queries: mean texts scored per attacked example (the clean pair included);
+- seconds: total attack time.
+"""
+
+
+def summarize(rows: list[dict]) -> dict:
+    n = len(rows)
+    attacked = [r for r in rows if r["status"] != "skipped"]
+    succeeded = [r for r in attacked if r["success"]]
+    return {
+        "n": n,
+        "clean_accuracy": _ratio(len(attacked), n),
+        "robust_accuracy": _ratio(len(attacked) - len(succeeded), n),
+        "attack_success_rate": _ratio(len(succeeded), len(attacked)),
+        "mean_words_perturbed": _mean([r["fraction_changed"] for r in succeeded]),
+        "mean_queries": _mean([r["queries"] for r in attacked]),
+        "seconds": round(sum(r["seconds"] for r in rows), 2),
+    }
+
+
+def summarize_languages(rows_by_language: dict[str, list[dict]]) -> dict:
+    """{"languages": {lang: summary}, "overall": summary of all rows together}."""
+    every = [row for rows in rows_by_language.values() for row in rows]
+    return {"languages": {lang: summarize(rows) for lang, rows in rows_by_language.items()},
+            "overall": summarize(every)}
+
+
+def markdown_table(recipe: str, summary: dict) -> str:
+    lines = [f"Attack {recipe}", "",
+             "| language | n | clean acc | robust acc | success rate | words perturbed | queries | seconds |",
+             "|---|---|---|---|---|---|---|---|"]
+    named = list(summary["languages"].items()) + [("**overall**", summary["overall"])]
+    for language, s in named:
+        lines.append(f"| {language} | {s['n']} | {_fmt(s['clean_accuracy'])} | {_fmt(s['robust_accuracy'])} | "
+                     f"{_fmt(s['attack_success_rate'])} | {_fmt(s['mean_words_perturbed'])} | "
+                     f"{_fmt(s['mean_queries'], 1)} | {s['seconds']} |")
+    return "\n".join(lines)
+
+
+def pgd_table(curves: dict) -> str:
+    """Robust accuracy per eps (columns) and language (rows)."""
+    eps = next(iter(curves.values()))["eps"]
+    lines = ["Attack embedding-pgd (accuracy under an L2 ball of radius eps per token)", "",
+             "| language | n | token norm | " + " | ".join(f"eps={e:g}" for e in eps) + " |",
+             "|---|---|---|" + "---|" * len(eps)]
+    for language, curve in curves.items():
+        lines.append(f"| {language} | {curve['n']} | {curve['mean_token_norm']:.3f} | "
+                     + " | ".join(f"{a:.4f}" for a in curve["accuracy"]) + " |")
+    return "\n".join(lines)
+
+
+def _ratio(a: int, b: int):
+    return round(a / b, 4) if b else None
+
+
+def _mean(values):
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def _fmt(value, digits: int = 4) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
