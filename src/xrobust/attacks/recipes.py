@@ -60,10 +60,23 @@ def _attack(inputs: RecipeInputs, transformation, search) -> Attack:
     return Attack(goal, transformation, _constraints(inputs), search, inputs.query_budget)
 
 
-def _synonyms(inputs: RecipeInputs) -> SynonymSwap:
-    if any(language != "en" for language in inputs.languages):
-        raise UserError("--recipe synonym-*: the counter-fitted synonym table is English only; "
+def check_recipe_languages(recipe: str, languages, embed_languages) -> None:
+    """Refuse languages a recipe's resources do not cover (before anything is loaded)."""
+    from xrobust.lexicon.bilingual import MUSE_LANGUAGES, PIVOT
+
+    if recipe.startswith("synonym-") and any(language != "en" for language in languages):
+        raise UserError(f"--recipe {recipe}: the counter-fitted synonym table is English only; "
                         "use --languages en, or the neighbors or codeswitch recipes")
+    if recipe.startswith("codeswitch-"):
+        for option, values in (("--languages", languages), ("--embed-languages", embed_languages)):
+            missing = [v for v in values if v != PIVOT and v not in MUSE_LANGUAGES]
+            if missing:
+                raise UserError(f"{option}: no MUSE dictionary for {','.join(missing)} (there are "
+                                f"en<->{','.join(MUSE_LANGUAGES)}); the neighbors and typo recipes cover every language")
+
+
+def _synonyms(inputs: RecipeInputs) -> SynonymSwap:
+    check_recipe_languages("synonym-", inputs.languages, ())
     return SynonymSwap(SynonymTable.load(inputs.resources / "counterfitted_neighbors.json"), inputs.max_candidates)
 
 

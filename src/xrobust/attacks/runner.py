@@ -25,7 +25,8 @@ from tqdm.auto import tqdm
 from xrobust.attacks.attack import AttackResult
 from xrobust.attacks.metrics import markdown_table, pgd_table, summarize_languages
 from xrobust.attacks.pgd import pgd_accuracy_curve
-from xrobust.attacks.recipes import PGD_RECIPE, RecipeInputs, build_recipe
+from xrobust.attacks.constraints import MaxWordsChanged, ModifiableSides
+from xrobust.attacks.recipes import PGD_RECIPE, RecipeInputs, build_recipe, check_recipe_languages
 from xrobust.attacks.text import AttackText
 from xrobust.encoders.classifier import load_classifier
 from xrobust.errors import UserError
@@ -67,10 +68,11 @@ class AttackConfig:
 def run_attack(config: AttackConfig) -> tuple[dict, Path, str]:
     """Attack every language; return (this recipe's robustness entry, output folder, table)."""
     task = get_task(config.task)
-    if config.query_budget is not None and config.query_budget < 1:
-        raise UserError(f"--query-budget: {config.query_budget} must be at least 1")
+    check_options(config)  # before the slow model load
     folder, run_dir = resolve_checkpoint(config.checkpoint)
     out = config.output_folder(folder, run_dir)
+    if config.recipe != PGD_RECIPE:
+        _check_same_settings(out / "adversarial" / f"{config.recipe}.config.json", config)
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     model, tokenizer, head_config = load_classifier(folder)
@@ -84,6 +86,17 @@ def run_attack(config: AttackConfig) -> tuple[dict, Path, str]:
         table = markdown_table(config.recipe, entry)
     _merge_robustness(out, config, folder, entry)
     return entry, out, table
+
+
+def check_options(config: AttackConfig) -> None:
+    """Option errors that need no model or data, raised as UserErrors naming the option."""
+    if config.query_budget is not None and config.query_budget < 1:
+        raise UserError(f"--query-budget: {config.query_budget} must be at least 1")
+    if config.recipe == PGD_RECIPE:
+        return
+    ModifiableSides(_sides(config))
+    MaxWordsChanged(config.max_words_changed)
+    check_recipe_languages(config.recipe, _changeable_languages(config), config.embed_languages)
 
 
 def _load_pairs(config: AttackConfig, task, language: str) -> list[Example]:
@@ -108,7 +121,6 @@ def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path) 
         min_similarity=config.min_similarity, max_candidates=config.max_candidates, beam_width=config.beam_width,
         embed_languages=config.embed_languages, query_budget=config.query_budget, batch_size=config.batch_size,
         max_length=config.max_length, seed=config.seed)
-    _check_same_settings(out / "adversarial" / f"{config.recipe}.config.json", config)
     attack = build_recipe(config.recipe, inputs)
     rows_by_language = {}
     for language, pairs in examples.items():
