@@ -133,12 +133,23 @@ def test_queries_are_counted_exactly_and_stay_within_the_budget(checkpoint, tiny
 
 
 def test_beam_search_respects_the_budget(checkpoint, tiny_data, tmp_path):
+    muse = tmp_path / "resources" / "muse"
+    muse.mkdir(parents=True)
+    words = {"cat": ("Katze", "chat"), "sat": ("saß", "assis"), "mat": ("Matte", "tapis"), "river": ("Fluss", "fleuve"),
+             "violin": ("Geige", "violon"), "plays": ("spielt", "joue"), "north": ("Norden", "nord"),
+             "moved": ("zog", "déménagé"), "sitting": ("sitzend", "assis")}
+    (muse / "en-de.txt").write_text("".join(f"{en} {de}\n" for en, (de, _) in words.items()), encoding="utf-8")
+    (muse / "en-fr.txt").write_text("".join(f"{en} {fr}\n" for en, (_, fr) in words.items()), encoding="utf-8")
     out = tmp_path / "out"
     assert attack(checkpoint, tiny_data, out, "--recipe", "codeswitch-beam", "--languages", "en",
-                  "--embed-languages", "de,fr", "--query-budget", "25", "--beam-width", "2") == 0
+                  "--resources", str(muse.parent), "--embed-languages", "de,fr", "--query-budget", "4",
+                  "--beam-width", "2") == 0
     written = rows(out / "adversarial" / "codeswitch-beam-en.jsonl")
-    assert all(r["queries"] <= 25 for r in written)
-    assert any(r["queries"] > 1 for r in written)  # something was attacked
+    # The first beam step has more candidates (6 for the one pair the model gets right) than the
+    # 3 queries left after the clean pair: only 3 are scored.
+    attacked = [r for r in written if r["status"] != "skipped"]
+    assert attacked and all(r["queries"] == 4 for r in attacked)
+    assert all(r["queries"] == 1 for r in written if r["status"] == "skipped")
 
 
 def test_attacks_are_deterministic_for_a_seed(checkpoint, tiny_data, tmp_path):
