@@ -96,7 +96,8 @@ def test_every_reported_success_is_misclassified_and_obeys_every_constraint(chec
     report = json.loads((out / "robustness.json").read_text())
     summary = report["recipes"]["typo-greedy"]
     total = summary["overall"]
-    assert total["n"] == len(written) == 7  # 4 en + 3 de (one NS row skipped)
+    assert total["n"] == len(written) == 7  # 4 en + 3 de (one NS row skipped, and counted)
+    assert summary["skipped"] == {"en": {"blank_rows_in_file": 0}, "de": {"blank_rows_in_file": 1}}
     correct = [r for r in written if r["prediction_before"] == r["label"]]
     assert total["clean_accuracy"] == round(len(correct) / 7, 4)
     assert total["robust_accuracy"] == round((len(correct) - len(successes)) / 7, 4)

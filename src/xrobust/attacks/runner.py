@@ -77,13 +77,16 @@ def run_attack(config: AttackConfig) -> tuple[dict, Path, str]:
     random.seed(config.seed)
     model, tokenizer, head_config = load_classifier(folder)
     head = pick_head(head_config, config.task)
-    examples = {lang: _load_pairs(config, task, lang) for lang in config.languages}
+    examples, skipped = {}, {}
+    for language in config.languages:
+        examples[language], skipped[language] = _load_pairs(config, task, language)
     if config.recipe == PGD_RECIPE:
         entry = _run_pgd(config, model, tokenizer, task, head, examples)
         table = pgd_table(entry["languages"])
     else:
         entry = _run_word_attack(config, model, tokenizer, task, head, examples, out)
         table = markdown_table(config.recipe, entry)
+    entry["skipped"] = skipped  # rows not attacked, by reason: nothing is dropped silently
     _merge_robustness(out, config, folder, entry)
     return entry, out, table
 
@@ -99,19 +102,21 @@ def check_options(config: AttackConfig) -> None:
     check_recipe_languages(config.recipe, _changeable_languages(config), config.embed_languages)
 
 
-def _load_pairs(config: AttackConfig, task, language: str) -> list[Example]:
-    """The language's examples; in the generalized setting sentence1 is taken from the row with
-    the same id in `sentence1_language`'s file (ids missing there are dropped and counted)."""
+def _load_pairs(config: AttackConfig, task, language: str) -> tuple[list[Example], dict]:
+    """The language's examples and the count of rows skipped, by reason. Blank or placeholder
+    rows are skipped as `evaluate` skips them; in the generalized setting sentence1 is taken from
+    the row with the same id in `sentence1_language`'s file, and ids missing there are skipped."""
     loaded, report = load_examples(config.data_dir, task, config.split, language)
     chosen = evenly_spaced(loaded, report.rows, config.max_examples)
+    skipped = {"blank_rows_in_file": report.skipped}
     if not config.sentence1_language:
-        return chosen
+        return chosen, skipped
     other, _ = load_examples(config.data_dir, task, config.split, config.sentence1_language)
     by_id = {e.id: e for e in other}
-    missing = [e.id for e in chosen if e.id not in by_id]
-    if missing:
-        print(f"{language}: {len(missing)} pairs have no {config.sentence1_language} sentence1 and are skipped")
-    return [dataclasses.replace(e, sentence1=by_id[e.id].sentence1) for e in chosen if e.id in by_id]
+    skipped["no_sentence1"] = sum(e.id not in by_id for e in chosen)
+    if skipped["no_sentence1"]:
+        print(f"{language}: {skipped['no_sentence1']} pairs have no {config.sentence1_language} sentence1; skipped")
+    return [dataclasses.replace(e, sentence1=by_id[e.id].sentence1) for e in chosen if e.id in by_id], skipped
 
 
 def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path) -> dict:
