@@ -102,6 +102,8 @@ def test_every_reported_success_is_misclassified_and_obeys_every_constraint(chec
     assert total["clean_accuracy"] == round(len(correct) / 7, 4)
     assert total["robust_accuracy"] == round((len(correct) - len(successes)) / 7, 4)
     assert total["attack_success_rate"] == round(len(successes) / len(correct), 4)
+    low, high = total["robust_accuracy_ci95"]
+    assert 0 <= low <= total["robust_accuracy"] <= high <= 1 and low < high
 
 
 def test_queries_are_counted_exactly_and_stay_within_the_budget(checkpoint, tiny_data, tmp_path, monkeypatch):

@@ -2,12 +2,15 @@
 counts the examples finished before the interruption too).
 
 - clean accuracy: correct before the attack, over all examples;
-- robust accuracy: still correct after the attack, over all examples;
+- robust accuracy: still correct after the attack, over all examples; both with a 95%
+  percentile-bootstrap interval over examples (as `evaluate` reports accuracy);
 - attack success rate: successes over the examples that were correct before the attack;
 - words perturbed: mean fraction of the pair's words changed, over successful attacks;
 - queries: mean texts scored per attacked example (the clean pair included);
 - seconds: total attack time.
 """
+
+from xrobust.evaluation.accuracy import accuracy_with_ci
 
 
 def summarize(rows: list[dict]) -> dict:
@@ -17,7 +20,9 @@ def summarize(rows: list[dict]) -> dict:
     return {
         "n": n,
         "clean_accuracy": _ratio(len(attacked), n),
+        "clean_accuracy_ci95": _interval([r["status"] != "skipped" for r in rows]),
         "robust_accuracy": _ratio(len(attacked) - len(succeeded), n),
+        "robust_accuracy_ci95": _interval([r["status"] == "failed" for r in rows]),
         "attack_success_rate": _ratio(len(succeeded), len(attacked)),
         "mean_words_perturbed": _mean([r["fraction_changed"] for r in succeeded]),
         "mean_queries": _mean([r["queries"] for r in attacked]),
@@ -34,11 +39,13 @@ def summarize_languages(rows_by_language: dict[str, list[dict]]) -> dict:
 
 def markdown_table(recipe: str, summary: dict) -> str:
     lines = [f"Attack {recipe}", "",
-             "| language | n | clean acc | robust acc | success rate | words perturbed | queries | seconds |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| language | n | clean acc | robust acc | robust 95% CI | success rate | words perturbed | queries | seconds |",
+             "|---|---|---|---|---|---|---|---|---|"]
     named = list(summary["languages"].items()) + [("**overall**", summary["overall"])]
     for language, s in named:
+        low, high = s["robust_accuracy_ci95"] or (None, None)
         lines.append(f"| {language} | {s['n']} | {_fmt(s['clean_accuracy'])} | {_fmt(s['robust_accuracy'])} | "
+                     f"[{_fmt(low)}, {_fmt(high)}] | "
                      f"{_fmt(s['attack_success_rate'])} | {_fmt(s['mean_words_perturbed'])} | "
                      f"{_fmt(s['mean_queries'], 1)} | {s['seconds']} |")
     return "\n".join(lines)
@@ -54,6 +61,14 @@ def pgd_table(curves: dict) -> str:
         lines.append(f"| {language} | {curve['n']} | {curve['mean_token_norm']:.3f} | "
                      + " | ".join(f"{a:.4f}" for a in curve["accuracy"]) + " |")
     return "\n".join(lines)
+
+
+def _interval(outcomes: list[bool]):
+    """95% bootstrap interval of a 0/1 outcome per example (None without examples)."""
+    if not outcomes:
+        return None
+    _, (low, high) = accuracy_with_ci(outcomes, seed=0)
+    return [round(low, 4), round(high, 4)]
 
 
 def _ratio(a: int, b: int):
