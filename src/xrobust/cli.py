@@ -162,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     quick.add_argument("--output-dir", default="runs/quickstart")
     quick.add_argument("--data-dir", help="default: $XROBUST_DATA")
 
+    from xrobust.attacks.cli import add_attack_parser
+
+    add_attack_parser(commands)
+
     data = commands.add_parser("data", help="data utilities")
     data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     check = data_commands.add_parser("check", help="validate an XTREME-layout folder, list rows and problems")
@@ -226,6 +230,10 @@ def _dispatch(args) -> int:
 
         run_training(quickstart_config(str(data_dir_from(args.data_dir)), args.output_dir))
         return 0
+    if args.command == "attack":
+        from xrobust.attacks.cli import run_attack
+
+        return run_attack(args)
     if args.command == "data":
         from xrobust.data_check import check_folder
 

@@ -1,0 +1,94 @@
+"""The `xrobust attack` subcommand: its options and what it runs (hooked into xrobust/cli.py)."""
+
+import argparse
+import os
+
+from xrobust.errors import UserError
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _floats(value: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in _list(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {value!r}") from None
+
+
+def add_attack_parser(commands) -> argparse.ArgumentParser:
+    from xrobust.attacks.recipes import RECIPE_NAMES
+    from xrobust.attacks.runner import AttackConfig
+
+    d = AttackConfig("", "", "", (), "", "")
+    p = commands.add_parser("attack", help="adversarial attacks: robust accuracy per language")
+    p.add_argument("checkpoint", help="a run directory or a checkpoint folder")
+    p.add_argument("--task", required=True)
+    p.add_argument("--split", default=d.split)
+    p.add_argument("--recipe", required=True, choices=RECIPE_NAMES)
+    p.add_argument("--languages", help="comma-separated (default: all of the task)")
+    p.add_argument("--max-examples", type=int, help="pairs per language (evenly spaced rows)")
+    p.add_argument("--query-budget", type=int, default=d.query_budget,
+                   help="model queries (texts scored) per example, the clean pair included")
+    p.add_argument("--output-dir", help="default: <run>/attacks/<task>-<split>; the same command resumes it")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--data-dir", help="XTREME-layout folder, or 'hub' (default: $XROBUST_DATA)")
+    p.add_argument("--resources", help="folder with counterfitted_neighbors.json and muse/ "
+                   "(default: $XROBUST_RESOURCES)")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="candidates per forward pass")
+    p.add_argument("--max-length", type=int, default=d.max_length, help="tokens per pair")
+    p.add_argument("--max-candidates", type=int, default=d.max_candidates, help="replacements tried per word")
+    p.add_argument("--max-words-changed", type=float, default=d.max_words_changed,
+                   help="largest fraction of the pair's words that may change")
+    p.add_argument("--min-similarity", type=float,
+                   help="each changed sentence keeps at least this cosine similarity to its original (encoder)")
+    p.add_argument("--sides", default="both", choices=("sentence1", "sentence2", "both"),
+                   help="which sentence of the pair may change")
+    p.add_argument("--sentence1-language",
+                   help="generalized setting: sentence1 from this language, sentence2 from each --languages; "
+                        "only sentence2 changes")
+    p.add_argument("--beam-width", type=int, default=d.beam_width)
+    p.add_argument("--embed-languages", type=_list, default=d.embed_languages,
+                   help="codeswitch: languages to switch into (default: en and every MUSE language)")
+    p.add_argument("--eps", type=_floats, default=d.eps, help="embedding-pgd: radii, comma-separated")
+    p.add_argument("--pgd-steps", type=int, default=d.pgd_steps)
+    return p
+
+
+def config_from_args(args):
+    from xrobust.attacks.runner import AttackConfig
+    from xrobust.tasks import get_task, parse_languages
+    from xrobust.tasks.xtreme import data_dir_from
+
+    task = get_task(args.task)
+    for option, value in (("--max-examples", args.max_examples), ("--batch-size", args.batch_size),
+                          ("--max-candidates", args.max_candidates), ("--beam-width", args.beam_width),
+                          ("--pgd-steps", args.pgd_steps), ("--max-length", args.max_length)):
+        if value is not None and value < 1:
+            raise UserError(f"{option}: {value} must be at least 1")
+    resources = args.resources or os.environ.get("XROBUST_RESOURCES") or ""
+    if not resources and args.recipe.split("-")[0] in ("synonym", "codeswitch"):
+        raise UserError("--resources: not given and XROBUST_RESOURCES is not set "
+                        "(point it at a folder with counterfitted_neighbors.json and muse/)")
+    if args.sentence1_language:
+        parse_languages("--sentence1-language", args.sentence1_language, task)
+    return AttackConfig(
+        checkpoint=args.checkpoint, task=args.task, recipe=args.recipe,
+        languages=parse_languages("--languages", args.languages, task), data_dir=str(data_dir_from(args.data_dir)),
+        resources=resources, output_dir=args.output_dir or "", split=args.split, max_examples=args.max_examples,
+        query_budget=args.query_budget, seed=args.seed, batch_size=args.batch_size, max_length=args.max_length,
+        max_candidates=args.max_candidates, max_words_changed=args.max_words_changed,
+        min_similarity=args.min_similarity,
+        sides=("sentence1", "sentence2") if args.sides == "both" else (args.sides,),
+        beam_width=args.beam_width, embed_languages=args.embed_languages,
+        sentence1_language=args.sentence1_language, eps=args.eps, pgd_steps=args.pgd_steps)
+
+
+def run_attack(args) -> int:
+    from xrobust.attacks.runner import run_attack as run
+
+    _, out, table = run(config_from_args(args))
+    print(table)
+    print(f"\nwritten to {out}")
+    return 0

@@ -1,0 +1,144 @@
+"""Recipes: named combinations of the four parts. Building a recipe is the explicit step that
+reads its resources (synonym table, MUSE dictionaries, the embedding index).
+
+Shared by every word-level recipe: the goal is to flip the gold label; words of the chosen
+sides may change, stopwords never, at most `max_words_changed` of the pair's words; with
+`min_similarity` set, each changed sentence must stay that close to its original under the
+encoder. `embedding-pgd` (pgd.py) is white-box and has no parts; the runner calls it directly.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from xrobust.attacks.attack import Attack
+from xrobust.attacks.constraints import MaxWordsChanged, MinSimilarity, ModifiableSides, NoStopwords
+from xrobust.attacks.goal import MisclassifyGoal
+from xrobust.attacks.search import BeamSearch, GreedyWordImportance
+from xrobust.attacks.transformations.codeswitch import CodeSwitch
+from xrobust.attacks.transformations.neighbors import EmbeddingNeighbours
+from xrobust.attacks.transformations.synonym import SynonymSwap
+from xrobust.attacks.transformations.typo import Typos
+from xrobust.errors import UserError
+from xrobust.lexicon.synonyms import SynonymTable
+from xrobust.tasks import TaskSpec
+
+PGD_RECIPE = "embedding-pgd"
+
+
+@dataclass(frozen=True)
+class RecipeInputs:
+    model: object
+    tokenizer: object
+    task: TaskSpec
+    head: str
+    languages: tuple[str, ...]  # languages of the sides that may change
+    resources: Path  # folder with counterfitted_neighbors.json and muse/
+    sides: tuple[str, ...] = ("sentence1", "sentence2")
+    max_words_changed: float = 0.2
+    min_similarity: float | None = None
+    max_candidates: int = 20
+    beam_width: int = 4
+    embed_languages: tuple[str, ...] = ()  # codeswitch: () = every language with a dictionary
+    query_budget: int | None = 2000
+    batch_size: int = 32
+    max_length: int = 128
+    seed: int = 0
+
+
+def _constraints(inputs: RecipeInputs) -> list:
+    # Cheap word-level checks first: the similarity check runs the encoder on what is left.
+    constraints = [ModifiableSides(inputs.sides), NoStopwords(), MaxWordsChanged(inputs.max_words_changed)]
+    if inputs.min_similarity is not None:
+        constraints.append(MinSimilarity(inputs.model, inputs.tokenizer, inputs.min_similarity,
+                                         inputs.max_length, inputs.batch_size))
+    return constraints
+
+
+def _attack(inputs: RecipeInputs, transformation, search) -> Attack:
+    goal = MisclassifyGoal(inputs.model, inputs.tokenizer, inputs.task, inputs.head, inputs.max_length,
+                           inputs.batch_size)
+    return Attack(goal, transformation, _constraints(inputs), search, inputs.query_budget)
+
+
+def check_recipe_languages(recipe: str, languages, embed_languages) -> None:
+    """Refuse languages a recipe's resources do not cover (before anything is loaded)."""
+    from xrobust.lexicon.bilingual import MUSE_LANGUAGES, PIVOT
+
+    if recipe.startswith("synonym-") and any(language != "en" for language in languages):
+        raise UserError(f"--recipe {recipe}: the counter-fitted synonym table is English only; "
+                        "use --languages en, or the neighbors or codeswitch recipes")
+    if recipe.startswith("codeswitch-"):
+        for option, values in (("--languages", languages), ("--embed-languages", embed_languages)):
+            missing = [v for v in values if v != PIVOT and v not in MUSE_LANGUAGES]
+            if missing:
+                raise UserError(f"{option}: no MUSE dictionary for {','.join(missing)} (there are "
+                                f"en<->{','.join(MUSE_LANGUAGES)}); the neighbors and typo recipes cover every language")
+
+
+def _synonyms(inputs: RecipeInputs) -> SynonymSwap:
+    check_recipe_languages("synonym-", inputs.languages, ())
+    return SynonymSwap(SynonymTable.load(inputs.resources / "counterfitted_neighbors.json"), inputs.max_candidates)
+
+
+def _codeswitch(inputs: RecipeInputs) -> CodeSwitch:
+    from xrobust.lexicon.bilingual import MUSE_LANGUAGES, PIVOT
+
+    embedded = inputs.embed_languages or (PIVOT, *MUSE_LANGUAGES)
+    return CodeSwitch.load(inputs.resources / "muse", inputs.languages, embedded, inputs.max_candidates)
+
+
+def synonym_greedy(inputs: RecipeInputs) -> Attack:
+    """TextFooler (Jin et al., AAAI 2020): leave-one-out word importance, counter-fitted synonyms.
+    Departs: no part-of-speech check; sentence similarity (optional) comes from the attacked
+    encoder rather than the Universal Sentence Encoder, over the whole sentence, not a window."""
+    return _attack(inputs, _synonyms(inputs), GreedyWordImportance())
+
+
+def synonym_beam(inputs: RecipeInputs) -> Attack:
+    """Word-substitution beam search (as in Ebrahimi et al., HotFlip, ACL 2018, and Robust-XLT's
+    attacks), with counter-fitted synonyms. Departs: candidates are scored by queries, not gradients."""
+    return _attack(inputs, _synonyms(inputs), BeamSearch(inputs.beam_width))
+
+
+def codeswitch_greedy(inputs: RecipeInputs) -> Attack:
+    """PolyGloss (Tan & Joty, NAACL 2021): replace words by their translations into other
+    languages from bilingual dictionaries. Departs: raw MUSE dictionaries with English as pivot,
+    no filtering of senses, greedy leave-one-out search."""
+    return _attack(inputs, _codeswitch(inputs), GreedyWordImportance())
+
+
+def codeswitch_beam(inputs: RecipeInputs) -> Attack:
+    """PolyGloss with beam search over the code-switched candidates (same departures as above)."""
+    return _attack(inputs, _codeswitch(inputs), BeamSearch(inputs.beam_width))
+
+
+def neighbors_greedy(inputs: RecipeInputs) -> Attack:
+    """Nearest-neighbour substitution (Alzantot et al., EMNLP 2018, used GloVe neighbours):
+    here the neighbours come from the attacked encoder's own input embeddings, for any language.
+    Departs: greedy leave-one-out search instead of a genetic algorithm; no language model."""
+    neighbours = EmbeddingNeighbours.from_model(inputs.model, inputs.tokenizer, inputs.max_candidates)
+    return _attack(inputs, neighbours, GreedyWordImportance())
+
+
+def typo_greedy(inputs: RecipeInputs) -> Attack:
+    """DeepWordBug (Gao et al., 2018) with TextBugger's homoglyphs (Li et al., NDSS 2019):
+    character edits to the most important words. Departs: words are ranked by deleting them
+    (close to DeepWordBug's replace-one score, without its temporal scores); edits for every script."""
+    return _attack(inputs, Typos(inputs.max_candidates, inputs.seed), GreedyWordImportance())
+
+
+RECIPES = {
+    "synonym-greedy": synonym_greedy,
+    "synonym-beam": synonym_beam,
+    "codeswitch-greedy": codeswitch_greedy,
+    "codeswitch-beam": codeswitch_beam,
+    "neighbors-greedy": neighbors_greedy,
+    "typo-greedy": typo_greedy,
+}
+RECIPE_NAMES = (*RECIPES, PGD_RECIPE)
+
+
+def build_recipe(name: str, inputs: RecipeInputs) -> Attack:
+    if name not in RECIPES:
+        raise UserError(f"--recipe: unknown recipe {name!r}; choose one of {', '.join(RECIPE_NAMES)}")
+    return RECIPES[name](inputs)

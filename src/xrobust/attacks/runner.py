@@ -1,0 +1,253 @@
+"""`xrobust attack`: load a checkpoint and a task's examples, run one recipe per language,
+resume what an interrupted run left, and write the outputs.
+
+Outputs (in the output directory):
+- adversarial/{recipe}-{lang}.jsonl: one attacked example a line, appended and flushed as
+  each example finishes, so a crash loses at most the line being written; a restart reads the
+  finished ids, drops a torn last line, and attacks only the rest.
+- adversarial/{recipe}.config.json: the attack settings; a restart with other settings is
+  refused rather than mixing two attacks in one file.
+- robustness.json: per recipe, the settings and metrics per language and overall
+  (embedding-pgd: accuracy per eps), merged with the other recipes already there.
+"""
+
+import dataclasses
+import json
+import os
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from xrobust.attacks.attack import AttackResult
+from xrobust.attacks.metrics import markdown_table, pgd_table, summarize_languages
+from xrobust.attacks.pgd import pgd_accuracy_curve
+from xrobust.attacks.constraints import MaxWordsChanged, ModifiableSides
+from xrobust.attacks.recipes import PGD_RECIPE, RecipeInputs, build_recipe, check_recipe_languages
+from xrobust.attacks.text import AttackText
+from xrobust.encoders.classifier import load_classifier
+from xrobust.errors import UserError
+from xrobust.evaluation.checkpoint_eval import pick_head, resolve_checkpoint
+from xrobust.results.rundir import read_json, write_json
+from xrobust.tasks import Example, evenly_spaced, get_task, load_examples
+from xrobust.training.batching import encode_pairs
+
+
+@dataclass(frozen=True)
+class AttackConfig:
+    checkpoint: str
+    task: str
+    recipe: str
+    languages: tuple[str, ...]
+    data_dir: str
+    resources: str
+    output_dir: str = ""  # default: <run or checkpoint>/attacks/<task>-<split>
+    split: str = "dev"
+    max_examples: int | None = None  # per language, evenly spaced rows (as `evaluate`)
+    query_budget: int | None = 2000
+    seed: int = 0
+    batch_size: int = 32
+    max_length: int = 128
+    max_candidates: int = 20
+    max_words_changed: float = 0.2
+    min_similarity: float | None = None
+    sides: tuple[str, ...] = ("sentence1", "sentence2")
+    beam_width: int = 4
+    embed_languages: tuple[str, ...] = ()
+    sentence1_language: str | None = None  # generalized setting: sentence1 from this language's file
+    eps: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
+    pgd_steps: int = 10
+
+    def output_folder(self, folder: Path, run_dir: Path | None) -> Path:
+        return Path(self.output_dir) if self.output_dir else (run_dir or folder) / "attacks" / f"{self.task}-{self.split}"
+
+
+def run_attack(config: AttackConfig) -> tuple[dict, Path, str]:
+    """Attack every language; return (this recipe's robustness entry, output folder, table)."""
+    task = get_task(config.task)
+    check_options(config)  # before the slow model load
+    folder, run_dir = resolve_checkpoint(config.checkpoint)
+    out = config.output_folder(folder, run_dir)
+    if config.recipe != PGD_RECIPE:
+        _check_same_settings(out / "adversarial" / f"{config.recipe}.config.json", config)
+    torch.manual_seed(config.seed)
+    random.seed(config.seed)
+    model, tokenizer, head_config = load_classifier(folder)
+    head = pick_head(head_config, config.task)
+    examples, skipped = {}, {}
+    for language in config.languages:
+        examples[language], skipped[language] = _load_pairs(config, task, language)
+    if config.recipe == PGD_RECIPE:
+        entry = _run_pgd(config, model, tokenizer, task, head, examples)
+        table = pgd_table(entry["languages"])
+    else:
+        entry = _run_word_attack(config, model, tokenizer, task, head, examples, out)
+        table = markdown_table(config.recipe, entry)
+    entry["skipped"] = skipped  # rows not attacked, by reason: nothing is dropped silently
+    _merge_robustness(out, config, folder, entry)
+    return entry, out, table
+
+
+def check_options(config: AttackConfig) -> None:
+    """Option errors that need no model or data, raised as UserErrors naming the option."""
+    if config.query_budget is not None and config.query_budget < 1:
+        raise UserError(f"--query-budget: {config.query_budget} must be at least 1")
+    if config.recipe == PGD_RECIPE:
+        return
+    ModifiableSides(_sides(config))
+    MaxWordsChanged(config.max_words_changed)
+    check_recipe_languages(config.recipe, _changeable_languages(config), config.embed_languages)
+
+
+def _load_pairs(config: AttackConfig, task, language: str) -> tuple[list[Example], dict]:
+    """The language's examples and the count of rows skipped, by reason. Blank or placeholder
+    rows are skipped as `evaluate` skips them; in the generalized setting sentence1 is taken from
+    the row with the same id in `sentence1_language`'s file, and ids missing there are skipped."""
+    loaded, report = load_examples(config.data_dir, task, config.split, language)
+    chosen = evenly_spaced(loaded, report.rows, config.max_examples)
+    skipped = {"blank_rows_in_file": report.skipped}
+    if not config.sentence1_language:
+        return chosen, skipped
+    other, _ = load_examples(config.data_dir, task, config.split, config.sentence1_language)
+    by_id = {e.id: e for e in other}
+    skipped["no_sentence1"] = sum(e.id not in by_id for e in chosen)
+    if skipped["no_sentence1"]:
+        print(f"{language}: {skipped['no_sentence1']} pairs have no {config.sentence1_language} sentence1; skipped")
+    return [dataclasses.replace(e, sentence1=by_id[e.id].sentence1) for e in chosen if e.id in by_id], skipped
+
+
+def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path) -> dict:
+    inputs = RecipeInputs(
+        model=model, tokenizer=tokenizer, task=task, head=head, languages=_changeable_languages(config),
+        resources=Path(config.resources), sides=_sides(config), max_words_changed=config.max_words_changed,
+        min_similarity=config.min_similarity, max_candidates=config.max_candidates, beam_width=config.beam_width,
+        embed_languages=config.embed_languages, query_budget=config.query_budget, batch_size=config.batch_size,
+        max_length=config.max_length, seed=config.seed)
+    attack = build_recipe(config.recipe, inputs)
+    rows_by_language = {}
+    for language, pairs in examples.items():
+        path = out / "adversarial" / f"{config.recipe}-{language}.jsonl"
+        rows = read_finished(path)
+        done = {row["id"] for row in rows}
+        todo = [e for e in pairs if e.id not in done]
+        language1 = config.sentence1_language or language
+        with open(path, "a", encoding="utf-8") as sink, \
+                tqdm(total=len(pairs), initial=len(pairs) - len(todo), desc=f"{config.recipe} {language}",
+                     unit="ex", dynamic_ncols=True) as bar:
+            for example in todo:
+                text = AttackText.from_pair(example.sentence1, example.sentence2, language1, language)
+                row = result_row(example, attack.run(text, task.label_index(example.label)), task.label_names)
+                sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+                sink.flush()
+                os.fsync(sink.fileno())  # the line is on disk before the next example starts
+                rows.append(row)
+                bar.update(1)
+        wanted = {e.id for e in pairs}
+        rows_by_language[language] = [r for r in rows if r["id"] in wanted]
+    return {"config": _jsonable(config), **summarize_languages(rows_by_language)}
+
+
+def _sides(config: AttackConfig) -> tuple[str, ...]:
+    if config.sentence1_language and tuple(config.sides) != ("sentence2",):
+        if tuple(config.sides) != ("sentence1", "sentence2"):
+            raise UserError("--sides: with --sentence1-language only sentence2 (the target-language side) may change")
+        return ("sentence2",)  # the generalized setting attacks only the target-language side
+    return tuple(config.sides)
+
+
+def _changeable_languages(config: AttackConfig) -> tuple[str, ...]:
+    languages = set(config.languages)
+    if "sentence1" in _sides(config) and config.sentence1_language:
+        languages.add(config.sentence1_language)
+    return tuple(sorted(languages))
+
+
+def result_row(example: Example, result: AttackResult, label_names) -> dict:
+    original, perturbed = result.original, result.perturbed
+    return {
+        "id": example.id,
+        "language": example.language,
+        "languages": dict(original.languages),
+        "label": example.label,
+        "original": {"sentence1": original.sentence("sentence1"), "sentence2": original.sentence("sentence2")},
+        "perturbed": {"sentence1": perturbed.sentence("sentence1"), "sentence2": perturbed.sentence("sentence2")},
+        "success": result.success,
+        "status": result.status,
+        "prediction_before": label_names[result.prediction_before] if result.prediction_before >= 0 else None,
+        "prediction_after": label_names[result.prediction_after] if result.prediction_after >= 0 else None,
+        "queries": result.queries,
+        "words_changed": len(perturbed.changes),
+        "fraction_changed": round(perturbed.fraction_changed(), 4),
+        "changes": [dataclasses.asdict(c) for c in perturbed.changes],
+        "seconds": round(result.seconds, 4),
+    }
+
+
+def read_finished(path: Path) -> list[dict]:
+    """Rows already written. A torn last line (a crash mid-write) is cut off the file, so the
+    example is attacked again; a bad line anywhere else is an error naming the line."""
+    if not path.is_file():
+        return []
+    data = path.read_bytes()
+    rows, good_end, line_number = [], 0, 0
+    for line_number, line in enumerate(data.split(b"\n"), 1):
+        end = good_end + len(line) + 1
+        if not line.strip():
+            good_end = min(end, len(data))
+            continue
+        try:
+            rows.append(json.loads(line))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            if end <= len(data):  # a complete line (followed by a newline) that is not JSON
+                raise UserError(f"{path}:{line_number}: not a JSON line; delete the file to start over") from None
+            break
+        if end > len(data):  # valid JSON but no newline: the write was cut short
+            rows.pop()
+            break
+        good_end = end
+    if good_end < len(data):
+        with open(path, "r+b") as handle:
+            handle.truncate(good_end)
+    return rows
+
+
+def _run_pgd(config, model, tokenizer, task, head, examples) -> dict:
+    special = set(tokenizer.all_special_ids)
+    curves = {}
+    for language, pairs in examples.items():
+        start = time.perf_counter()
+        encoded = encode_pairs(tokenizer, pairs, task, config.max_length)
+        curves[language] = pgd_accuracy_curve(model, head, encoded, tokenizer.pad_token_id, special, config.eps,
+                                              config.pgd_steps, config.batch_size)
+        curves[language]["seconds"] = round(time.perf_counter() - start, 2)
+    return {"config": _jsonable(config), "languages": curves}
+
+
+def _check_same_settings(path: Path, config: AttackConfig) -> None:
+    settings = _jsonable(config)
+    # Languages and example counts may grow between runs; the attack itself must not change.
+    for key in ("languages", "max_examples", "output_dir"):
+        settings.pop(key)
+    if path.is_file():
+        before = read_json(path)
+        changed = sorted(k for k in settings if before.get(k) != settings[k])
+        if changed:
+            raise UserError(f"{path}: this output directory holds an attack with other settings "
+                            f"({', '.join(changed)}); use another --output-dir or delete it")
+    else:
+        write_json(path, settings)
+
+
+def _merge_robustness(out: Path, config: AttackConfig, folder: Path, entry: dict) -> None:
+    path = out / "robustness.json"
+    report = read_json(path) if path.is_file() else {}
+    report.update({"task": config.task, "split": config.split, "checkpoint": str(folder)})
+    report.setdefault("recipes", {})[config.recipe] = entry
+    write_json(path, report)
+
+
+def _jsonable(config: AttackConfig) -> dict:
+    return json.loads(json.dumps(dataclasses.asdict(config)))

@@ -1,0 +1,140 @@
+"""Attack parts on their own: transformations, constraints, dictionaries, the resumable jsonl."""
+
+import json
+
+import pytest
+import torch
+
+from xrobust.attacks.constraints import MaxWordsChanged, MinSimilarity, ModifiableSides, NoStopwords, violations
+from xrobust.attacks.runner import read_finished
+from xrobust.attacks.text import AttackText, Position
+from xrobust.attacks.transformations.codeswitch import CodeSwitch
+from xrobust.attacks.transformations.neighbors import EmbeddingNeighbours, script_of
+from xrobust.attacks.transformations.synonym import SynonymSwap
+from xrobust.attacks.transformations.typo import Typos
+from xrobust.errors import UserError
+from xrobust.lexicon.bilingual import BilingualLexicon, pairs_needed
+from xrobust.lexicon.stopwords import is_stopword
+from xrobust.lexicon.synonyms import SynonymTable
+
+
+@pytest.fixture
+def muse_dir(tmp_path):
+    folder = tmp_path / "muse"
+    folder.mkdir()
+    (folder / "en-de.txt").write_text("cat Katze\ncat Kater\ndog Hund\n", encoding="utf-8")
+    (folder / "en-fr.txt").write_text("cat chat\ndog chien\n", encoding="utf-8")
+    (folder / "de-en.txt").write_text("katze cat\nhund dog\n", encoding="utf-8")
+    return folder
+
+
+def test_attack_text_replace_keeps_punctuation_and_records_first_original():
+    text = AttackText.from_pair("The cat, sat.", "Er kam.", "en", "de")
+    once = text.replace(Position("sentence1", 1), "dog")
+    twice = once.replace(Position("sentence1", 1), "fox")
+    assert twice.pair() == ("The fox, sat.", "Er kam.")
+    assert [(c.original, c.replacement) for c in twice.changes] == [("cat", "fox")]
+    assert twice.replace(Position("sentence1", 1), "cat").changes == ()  # back to the original: no change
+    assert text.word_count() == 5 and once.fraction_changed() == pytest.approx(1 / 5)
+
+
+def test_codeswitch_interleaves_languages_and_pivots_through_english(muse_dir):
+    pairs = pairs_needed(["en"], ["de", "fr"])
+    assert pairs == {("en", "de"), ("en", "fr")}
+    switch = CodeSwitch(BilingualLexicon.load(muse_dir, pairs), ("de", "fr"), max_candidates=3)
+    assert switch.candidates("Cat", "en") == ["Katze", "Chat", "Kater"]  # rank by rank, case restored
+    assert pairs_needed(["de"], ["fr"]) == {("de", "en"), ("en", "fr")}
+    pivot = CodeSwitch.load(muse_dir, ["de"], ["fr", "en"])
+    assert pivot.candidates("Hund", "de") == ["Chien", "Dog"]
+    with pytest.raises(UserError, match="sw"):
+        CodeSwitch.load(muse_dir, ["sw"], ["en"])
+    with pytest.raises(UserError, match="en-es.txt: MUSE dictionary not found"):
+        CodeSwitch.load(muse_dir, ["en"], ["es"])
+
+
+def test_synonyms_restore_case_and_only_cover_english():
+    swap = SynonymSwap(SynonymTable({"good": ["fine", "nice", "good", "not bad"]}), max_candidates=5)
+    assert swap.candidates("Good", "en") == ["Fine", "Nice"]  # itself and two-word entries dropped
+    assert swap.candidates("good", "de") == []
+
+
+def test_typos_are_deterministic_single_words_in_any_script():
+    for word, language in [("house", "en"), ("Straße", "de"), ("дом", "ru"), ("नमस्ते", "hi"), ("สวัสดี", "th")]:
+        first = Typos(max_candidates=6, seed=1).candidates(word, language)
+        assert first == Typos(max_candidates=6, seed=1).candidates(word, language)
+        assert 0 < len(first) <= 6 and word not in first
+    hindi = Typos(max_candidates=50).candidates("नमस्ते", "hi")
+    assert "नमस्ते"[1:] in hindi  # deleting the first grapheme keeps the rest intact
+    assert "hоuse" in Typos(max_candidates=200).candidates("house", "en")  # Cyrillic о homoglyph
+    assert "hiuse" in Typos(max_candidates=200).candidates("house", "en")  # o -> i on the keyboard
+
+
+@pytest.fixture(scope="module")
+def tiny_classifier(tiny_model_dir):
+    from transformers import AutoModel, AutoTokenizer
+
+    from xrobust.encoders.classifier import PairClassifier
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    return PairClassifier(AutoModel.from_pretrained(tiny_model_dir), {"pawsx": 2}).eval(), tokenizer
+
+
+def test_embedding_neighbours_are_same_script_whole_words_nearest_first(tiny_classifier):
+    model, tokenizer = tiny_classifier
+    neighbours = EmbeddingNeighbours.from_model(model, tokenizer, max_candidates=5)
+    vocab = tokenizer.get_vocab()
+    for word, language, script in [("house", "en", "LATIN"), ("дом", "ru", "CYRILLIC"), ("猫", "zh", "CJK")]:
+        found = neighbours.candidates(word, language)
+        assert len(found) == 5, word
+        assert all("▁" + w in vocab and script_of(w) == script for w in found)
+    # The first neighbour of a one-token word is the most similar whole word of its script.
+    table = model.word_embeddings().weight.detach()
+    query = torch.nn.functional.normalize(table[vocab["▁house"]], dim=0)
+    texts, vectors = neighbours.vocabulary["LATIN"]
+    ranked = [texts[i] for i in torch.argsort(vectors @ query, descending=True).tolist() if texts[i] != "house"]
+    assert neighbours.candidates("house", "en")[0] == ranked[0]
+    assert all(len(w) == 1 for w in neighbours.candidates("猫", "zh"))
+
+
+def test_position_constraints():
+    text = AttackText.from_pair("the cat sat on a mat", "dogs run fast", "en", "en")  # 9 words
+    limit = MaxWordsChanged(0.25)
+    assert limit.limit(text) == 2
+    two = text.replace(Position("sentence1", 1), "dog").replace(Position("sentence1", 2), "lay")
+    assert not limit.may_change(two, Position("sentence1", 5)) and limit.may_change(two, Position("sentence1", 1))
+    three = two.replace(Position("sentence1", 5), "rug")
+    assert violations(text, three, [limit]) == ["MaxWordsChanged"]
+    assert not NoStopwords().may_change(text, Position("sentence1", 0))  # "the"
+    assert violations(text, text.replace(Position("sentence1", 3), "in"), [NoStopwords()]) == ["NoStopwords"]
+    sides = ModifiableSides(("sentence2",))
+    assert violations(text, two, [sides]) == ["ModifiableSides"]
+    with pytest.raises(UserError, match="--sides"):
+        ModifiableSides(("sentence3",))
+    assert is_stopword("Der", "de") and not is_stopword("Katze", "de") and not is_stopword("and", "ko")
+
+
+def test_min_similarity_is_batched_cosine_under_the_encoder(tiny_classifier):
+    model, tokenizer = tiny_classifier
+    text = AttackText.from_pair("the cat sat on the mat", "a dog", "en", "en")
+    changed = [text.replace(Position("sentence1", 1), w) for w in ("dog", "house", "Paris")]
+    check = MinSimilarity(model, tokenizer, 0.0, batch_size=2)
+    similarities = check.similarities(text, changed + [text])
+    one_by_one = [MinSimilarity(model, tokenizer, 0.0, batch_size=1).similarities(text, [t])[0] for t in changed]
+    assert similarities[:3] == pytest.approx(one_by_one, abs=1e-5)
+    assert similarities[3] == 1.0 and all(s < 0.9999 for s in similarities[:3])
+    strict = MinSimilarity(model, tokenizer, max(similarities[:3]) - 1e-4)
+    assert strict.accepts(text, changed) == [s >= strict.threshold for s in similarities[:3]]
+    assert sum(strict.accepts(text, changed)) == 1
+
+
+def test_read_finished_drops_a_torn_last_line_and_rejects_a_bad_middle_line(tmp_path):
+    path = tmp_path / "a.jsonl"
+    good = json.dumps({"id": "dev-1"}) + "\n" + json.dumps({"id": "dev-2"}) + "\n"
+    path.write_text(good + '{"id": "dev-3", "orig', encoding="utf-8")
+    assert [r["id"] for r in read_finished(path)] == ["dev-1", "dev-2"]
+    assert path.read_text(encoding="utf-8") == good  # cut back to the last whole line
+    path.write_text(good + json.dumps({"id": "dev-3"}), encoding="utf-8")  # complete JSON, newline missing
+    assert [r["id"] for r in read_finished(path)] == ["dev-1", "dev-2"]
+    path.write_text('{"id": "dev-1"}\nnot json\n{"id": "dev-2"}\n', encoding="utf-8")
+    with pytest.raises(UserError, match="a.jsonl:2"):
+        read_finished(path)
