@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from xrobust.attacks.attack import AttackResult
 from xrobust.attacks.metrics import markdown_table, pgd_table, summarize_languages
@@ -34,6 +33,7 @@ from xrobust.evaluation.checkpoint_eval import pick_head, resolve_checkpoint
 from xrobust.results.rundir import read_json, write_json
 from xrobust.tasks import Example, evenly_spaced, get_task, load_examples
 from xrobust.training.batching import encode_pairs
+from xrobust.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,8 @@ def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path) 
         todo = [e for e in pairs if e.id not in done]
         language1 = config.sentence1_language or language
         with open(path, "a", encoding="utf-8") as sink, \
-                tqdm(total=len(pairs), initial=len(pairs) - len(todo), desc=f"{config.recipe} {language}",
-                     unit="ex", dynamic_ncols=True) as bar:
+                progress_bar(total=len(pairs), initial=len(pairs) - len(todo), desc=f"{config.recipe} {language}",
+                             unit="ex") as bar:
             for example in todo:
                 text = AttackText.from_pair(example.sentence1, example.sentence2, language1, language)
                 row = result_row(example, attack.run(text, task.label_index(example.label)), task.label_names)
