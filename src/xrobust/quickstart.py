@@ -10,7 +10,7 @@ def quickstart_config(data_dir: str, output_dir: str) -> TrainConfig:
         model="default",
         data_dir=data_dir,
         output_dir=output_dir,
-        max_train_examples=4000,
+        max_train_examples=6000,
         max_dev_examples=500,
         max_eval_examples=300,  # per language, the same rows in all 15
         epochs=1,
@@ -19,5 +19,5 @@ def quickstart_config(data_dir: str, output_dir: str) -> TrainConfig:
         freeze_word_embeddings=True,
         max_length=128,
         batch_size=32,
-        checkpoint_every=50,
+        checkpoint_every=100,
     )
