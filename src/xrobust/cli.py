@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     smooth.add_argument("--smooth-seed", type=int, default=0, help="seed of the perturbation draws")
 
     quick = commands.add_parser("quickstart", help="train on an XNLI slice with the default encoder, "
-                                "evaluate on all 15 languages (~10 minutes on 2 CPU cores)")
+                                "evaluate on all 15 languages (~5 minutes on 2 CPU cores)")
     quick.add_argument("--output-dir", default="runs/quickstart")
     quick.add_argument("--data-dir", help="default: $XROBUST_DATA")
 
