@@ -59,14 +59,15 @@ def run_training(config: TrainConfig) -> Path:
                                    "sha256": None if report.path.startswith("hub:") else file_sha256(Path(report.path))}
         return examples
 
-    plans_data = []
+    # (stage name, tasks, training-pair limit, epochs): intermediate tasks first, then the target
+    stage_specs = []
     if config.intermediate:
-        plans_data.append(("stage-1-" + "+".join(config.intermediate), config.intermediate,
+        stage_specs.append(("stage-1-" + "+".join(config.intermediate), config.intermediate,
                            config.max_intermediate_examples, config.intermediate_epochs))
-    plans_data.append((f"stage-{len(plans_data) + 1}-{config.task}", [config.task],
+    stage_specs.append((f"stage-{len(stage_specs) + 1}-{config.task}", [config.task],
                        config.max_train_examples, config.epochs))
-    raw = [(name, {t: (english(t, "train", limit, False), english(t, "dev", config.max_dev_examples, True))
-                   for t in tasks}, epochs) for name, tasks, limit, epochs in plans_data]
+    stage_data = [(name, {t: (english(t, "train", limit, False), english(t, "dev", config.max_dev_examples, True))
+                          for t in tasks}, epochs) for name, tasks, limit, epochs in stage_specs]
     synonyms = None
     if config.method == "rs-da":  # the table every rs-da batch draws its substitutions from
         table_path = Path(config.synonyms) if config.synonyms else default_synonyms_path()
@@ -85,7 +86,7 @@ def run_training(config: TrainConfig) -> Path:
         epochs=epochs,
         train_examples={t: tr for t, (tr, _) in data.items()} if synonyms else {},
         synonyms=synonyms,
-    ) for name, data, epochs in raw]
+    ) for name, data, epochs in stage_data]
 
     # 3. Stages: each one a new head on the encoder carried over from the stage before.
     model = None
