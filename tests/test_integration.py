@@ -17,7 +17,7 @@ pytestmark = [
 def test_data_check_on_the_shared_folder(capsys):
     assert main(["data", "check", str(SHARED_DATA / "xtreme")]) == 0
     out = capsys.readouterr().out
-    assert "pawsx/dev-de.tsv: 400 rows, 13 empty or placeholder" in out
+    assert "pawsx/dev-de.tsv: 400 rows, 13 empty or untranslated" in out
     assert "xnli/dev-sw.tsv: 2490 rows" in out and "no problems found" in out
 
 

@@ -13,14 +13,14 @@ from xrobust.tasks import evenly_spaced, get_task, load_examples
 PAWSX = get_task("pawsx")
 
 
-def test_reads_rows_and_skips_placeholders(tiny_data):
+def test_reads_rows_and_skips_untranslated_rows(tiny_data):
     examples, report = load_examples(tiny_data, PAWSX, "dev", "de")
     assert report.rows == 4 and report.kept == 3 and report.blank_lines == [2]
     assert [e.id for e in examples] == ["dev-1", "dev-3", "dev-4"]
     assert examples[0].language == "de" and examples[0].label == "1"
 
 
-def test_keep_policy_keeps_placeholders(tiny_data):
+def test_keep_policy_keeps_untranslated_rows(tiny_data):
     examples, report = load_examples(tiny_data, PAWSX, "dev", "de", blank_policy="keep")
     assert len(examples) == 4 and report.blank_lines == [2] and examples[1].sentence2 == "NS"
 
@@ -81,7 +81,7 @@ def test_data_check_lists_rows_and_every_problem(tmp_path, capsys):
     (tmp_path / "pawsx" / "dev-fr.tsv").write_bytes(b"a\tb\t1\nonly one column\nx\ty\tz\n")
     assert main(["data", "check", str(tmp_path)]) == 2
     out = capsys.readouterr().out
-    assert "dev-de.tsv: 4 rows, 1 empty or placeholder (lines 2)" in out
+    assert "dev-de.tsv: 4 rows, 1 empty or untranslated (lines 2)" in out
     assert "dev-fr.tsv:2: expected 3 tab-separated columns, found 1" in out
     assert "dev-fr.tsv:3: unknown label 'z'" in out
     assert "2 problem(s) found" in out

@@ -64,7 +64,7 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval-every", type=int, default=d.eval_every,
                    help="English-dev evaluation every N steps (0: at each epoch end)")
     p.add_argument("--blank-policy", default=d.blank_policy, choices=("skip", "keep"),
-                   help="rows with an empty or placeholder (NS) sentence: skip (counted) or keep")
+                   help="rows with an empty or untranslated (NS) sentence: skip (counted) or keep")
     p.add_argument("--no-group-by-length", dest="group_by_length", action="store_false",
                    help="random batches instead of length-grouped ones")
     p.add_argument("--pad-to-max-length", action="store_true",

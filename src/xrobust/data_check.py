@@ -34,7 +34,7 @@ def check_folder(root: Path) -> tuple[list[str], int]:
                 continue
             language = match["lang"] or "en"
             _, report = parse_file(path, task, match["split"], language)
-            blank = f", {len(report.blank_lines)} empty or placeholder (lines {_short(report.blank_lines)})" \
+            blank = f", {len(report.blank_lines)} empty or untranslated (lines {_short(report.blank_lines)})" \
                 if report.blank_lines else ""
             lines.append(f"{path}: {report.rows} rows{blank}")
             lines.extend(f"  {problem}" for problem in report.problems)

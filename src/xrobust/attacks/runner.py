@@ -103,7 +103,7 @@ def check_options(config: AttackConfig) -> None:
 
 
 def _load_pairs(config: AttackConfig, task, language: str) -> tuple[list[Example], dict]:
-    """The language's examples and the count of rows skipped, by reason. Blank or placeholder
+    """The language's examples and the count of rows skipped, by reason. Blank or untranslated (`NS`)
     rows are skipped as `evaluate` skips them; in the generalized setting sentence1 is taken from
     the row with the same id in `sentence1_language`'s file, and ids missing there are skipped."""
     loaded, report = load_examples(config.data_dir, task, config.split, language)

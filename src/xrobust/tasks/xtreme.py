@@ -1,6 +1,6 @@
 """Reader for the XTREME folder layout: `{task}/{split}-{lang}.tsv`, three tab-separated columns.
 
-Real data is messy: some translated PAWS-X rows are empty or hold the placeholder `NS`.
+Real data is messy: some translated PAWS-X rows are empty or hold the marker `NS` (not translated).
 Such rows are not errors; they are counted and, under the default policy, skipped, and the
 counts travel with the examples so that runs can record them. Structural defects (bad
 column count, unknown label, invalid UTF-8, empty file) are errors naming file and line.
@@ -14,13 +14,13 @@ from xrobust.errors import UserError
 from xrobust.tasks.example import Example
 from xrobust.tasks.registry import TaskSpec
 
-PLACEHOLDERS = frozenset({"NS"})  # the official PAWS-X release marks untranslated sentences so
+UNTRANSLATED_MARKERS = frozenset({"NS"})  # the official PAWS-X release marks untranslated sentences so
 BLANK_POLICIES = ("skip", "keep")
 
 
 @dataclass
 class FileReport:
-    """What reading one file found: rows, and which rows were blank or placeholders."""
+    """What reading one file found: rows, and which rows were blank (empty or `NS`)."""
 
     path: str
     rows: int = 0
@@ -119,4 +119,4 @@ def read_examples(data_dir: Path, task: TaskSpec, split: str, language: str, bla
 
 
 def _is_blank(sentence: str) -> bool:
-    return not sentence or sentence in PLACEHOLDERS
+    return not sentence or sentence in UNTRANSLATED_MARKERS
