@@ -50,7 +50,8 @@ def train_throughput(tokenizer, encoder_source, pairs: EncodedPairs, dev: Encode
 
 
 def eval_throughput(model, tokenizer, task, pairs: EncodedPairs, pad_to: int | None) -> float:
-    # predict_logits pads dynamically; for the baseline, pad every pair to 128 by hand.
+    # predict_logits pads dynamically; for the baseline, pad every pair to 128 by hand. The pads
+    # then count as attended tokens: the same work as padding with a mask, which is what is timed.
     if pad_to:
         pad = tokenizer.pad_token_id
         pairs = EncodedPairs([ids + [pad] * (pad_to - len(ids)) for ids in pairs.input_ids], None, pairs.labels)
