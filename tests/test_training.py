@@ -140,3 +140,19 @@ def test_different_settings_in_an_existing_run_dir_are_refused(tiny_model_dir, t
     code = main(["train", "--task", "pawsx", "--model", str(tiny_model_dir), "--data-dir", str(tiny_data),
                  "--output-dir", str(tmp_path / "run"), "--epochs", "2"])
     assert code == 2 and "holds a different run (settings differ: " in capsys.readouterr().err
+
+
+def test_a_run_can_start_from_another_runs_model(tiny_model_dir, tiny_data, tmp_path):
+    """--model RUN/model: the encoder carries over (e.g. an intermediate-task model shared by
+    several target-task runs), the heads are new, and the run says where it started."""
+    first = run_training(tiny_config(tiny_model_dir, tiny_data, tmp_path / "first", epochs=2))
+    # lr ~ 0: the second run's selected encoder is its starting point, which must be the first run's
+    second = run_training(tiny_config(first / "model", tiny_data, tmp_path / "second", epochs=1,
+                                      learning_rate=1e-12, head_learning_rate=1e-12))
+    start, trained = (AutoModel.from_pretrained(p) for p in (tiny_model_dir, first / "model"))
+    carried = AutoModel.from_pretrained(second / "model")
+    name = "embeddings.word_embeddings.weight"
+    assert torch.allclose(carried.state_dict()[name], trained.state_dict()[name])
+    assert not torch.allclose(carried.state_dict()[name], start.state_dict()[name])
+    encoder = json.loads((second / "config.json").read_text())["encoder"]
+    assert encoder.startswith(f"xrobust checkpoint {first / 'model'}") and str(tiny_model_dir) in encoder

@@ -18,7 +18,28 @@ class EncoderSource:
 def resolve_encoder(name: str) -> EncoderSource:
     if name == DEFAULT_MODEL_NAME:
         return EncoderSource(name, str(packaged_model_dir()), DESCRIPTION)
+    if (Path(name) / "xrobust_head.json").is_file():
+        return EncoderSource(name, name, _checkpoint_description(Path(name)))
     return EncoderSource(name, name, f"{name} (Hugging Face)")
+
+
+def _checkpoint_description(folder: Path) -> str:
+    """An xrobust checkpoint as a starting encoder (e.g. an intermediate-task model): say so,
+    and name the encoder its run started from, so that reports keep e.g. the 4-bit caveat."""
+    import json
+
+    origin = ""
+    for run_dir in (folder.parent, folder.parent.parent):  # <run>/model or <run>/<stage>/best
+        config = run_dir / "config.json"
+        if config.is_file():
+            try:
+                origin = json.loads(config.read_text()).get("encoder", "")
+            except (ValueError, AttributeError):
+                origin = ""
+            if origin:
+                break
+    trained_from = f", fine-tuned from {origin}" if origin else ""
+    return f"xrobust checkpoint {folder} (encoder carried over, heads new{trained_from})"
 
 
 def load_encoder(source: EncoderSource):
