@@ -3,8 +3,12 @@
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xrobust.errors import UserError
+
+if TYPE_CHECKING:  # the CLI imports torch-heavy modules only for the command that needs them
+    from xrobust.training.config import TrainConfig
 
 
 class _Parser(argparse.ArgumentParser):
@@ -166,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_attack_parser(commands)
 
+    compare = commands.add_parser("compare", help="compare finished runs by method over seeds: mean +- std "
+                                  "per language, generalized averages, paired differences with 95%% intervals")
+    compare.add_argument("runs", nargs="+", help="run directories (any tasks, methods and seeds)")
+    compare.add_argument("--baseline", default="standard", help="method the others are compared with")
+    compare.add_argument("--output-dir", help="also write comparison.md, comparison.json and comparison.png here")
+
     data = commands.add_parser("data", help="data utilities")
     data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     check = data_commands.add_parser("check", help="validate an XTREME-layout folder, list rows and problems")
@@ -234,6 +244,20 @@ def _dispatch(args) -> int:
         from xrobust.attacks.cli import run_attack
 
         return run_attack(args)
+    if args.command == "compare":
+        from xrobust.results.compare import comparison_plot, comparison_table, group_runs, load_run, summarise
+        from xrobust.results.rundir import write_json, write_text
+
+        summary = summarise(group_runs([load_run(Path(p)) for p in args.runs]), args.baseline)
+        table = comparison_table(summary)
+        print(table)
+        if args.output_dir:
+            out = Path(args.output_dir)
+            write_text(out / "comparison.md", table)
+            write_json(out / "comparison.json", summary)
+            comparison_plot(summary, out / "comparison.png")
+            print(f"written to {out}")
+        return 0
     if args.command == "data":
         from xrobust.data_check import check_folder
 
