@@ -197,10 +197,27 @@ def test_resuming_with_other_settings_is_refused(checkpoint, tiny_data, tmp_path
     assert "query_budget" in capsys.readouterr().err
 
 
-def test_embedding_pgd_curve_starts_at_clean_accuracy_and_falls(checkpoint, loaded, tiny_data, tmp_path):
+def test_embedding_pgd_curve_starts_at_clean_accuracy_and_falls(checkpoint, loaded, tiny_data, tmp_path,
+                                                                monkeypatch):
+    import xrobust.attacks.pgd as pgd
+
+    class RecordingBar:  # bars are disabled in tests (TQDM_DISABLE): record what they would show
+        def __init__(self, total, desc, unit):
+            self.total, self.desc, self.n = total, desc, 0
+            bars.append(self)
+
+        def update(self, count):
+            self.n += count
+
+        def close(self):
+            pass
+
+    bars = []
+    monkeypatch.setattr(pgd, "progress_bar", RecordingBar)
     out = tmp_path / "out"
     assert attack(checkpoint, tiny_data, out, "--recipe", "embedding-pgd", "--languages", "en,de",
                   "--eps", "0,0.5,5", "--pgd-steps", "3") == 0
+    assert [(b.desc, b.n == b.total > 0) for b in bars] == [("embedding-pgd en", True), ("embedding-pgd de", True)]
     curves = json.loads((out / "robustness.json").read_text())["recipes"]["embedding-pgd"]["languages"]
     model, tokenizer, _ = loaded
     task = get_task("pawsx")

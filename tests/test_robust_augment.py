@@ -1,13 +1,14 @@
 """RS-DA: synonym substitution changes only table words, keeps case and punctuation, samples
-every neighbour uniformly, and is a pure function of (seed, epoch, batch)."""
+every neighbour uniformly, and is a pure function of (seed, epoch, task, pool)."""
 
 import collections
 import random
 
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.lexicon.words import split_words
-from xrobust.robust.augment import batch_rng, perturb_examples, substitute_synonyms
+from xrobust.robust.augment import perturb_examples, substitute_synonyms
 from xrobust.tasks import Example
+from xrobust.training.augmented_batches import pool_rng
 
 TABLE = SynonymTable({"big": ["large", "huge"], "cat": ["kitten"], "Paris": ["Lyon"]})
 
@@ -53,11 +54,12 @@ def test_words_without_neighbours_and_other_scripts_are_kept():
     assert substitute_synonyms("", TABLE, rng) == ""
 
 
-def test_batch_draws_depend_only_on_seed_epoch_batch():
+def test_pool_draws_depend_only_on_seed_epoch_task_pool():
     examples = [Example(f"train-{i}", "The big cat sat.", "A big cat sat in Paris.", "1", "en") for i in range(20)]
-    first = perturb_examples(examples, TABLE, batch_rng(7, 1, 5))
-    assert perturb_examples(examples, TABLE, batch_rng(7, 1, 5)) == first
-    assert perturb_examples(examples, TABLE, batch_rng(7, 2, 5)) != first
-    assert perturb_examples(examples, TABLE, batch_rng(7, 1, 6)) != first
+    first = perturb_examples(examples, TABLE, pool_rng(7, 1, "pawsx", 5))
+    assert perturb_examples(examples, TABLE, pool_rng(7, 1, "pawsx", 5)) == first
+    assert perturb_examples(examples, TABLE, pool_rng(7, 2, "pawsx", 5)) != first
+    assert perturb_examples(examples, TABLE, pool_rng(7, 1, "pawsx", 6)) != first
+    assert perturb_examples(examples, TABLE, pool_rng(7, 1, "xnli", 5)) != first
     assert [e.id for e in first] == [e.id for e in examples] and {e.label for e in first} == {"1"}
     assert len({(e.sentence1, e.sentence2) for e in first}) > 5  # copies of one example differ

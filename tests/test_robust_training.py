@@ -1,5 +1,5 @@
 """Each method trains end to end through `run_training`, is recorded in config.json, and
-resumes exactly (rs-da's draws depend only on seed, epoch and batch)."""
+resumes exactly (rs-da's draws depend only on seed, epoch, task and pool)."""
 
 import json
 
@@ -11,7 +11,7 @@ from xrobust.errors import UserError
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.tasks import Example
 from xrobust.training.config import METHODS, TrainConfig
-from xrobust.training.loop import StagePlan, epoch_batches, training_batch
+from xrobust.training.loop import EpochBatches, StagePlan
 from xrobust.training.recipe import run_training
 
 
@@ -57,30 +57,51 @@ def test_every_method_trains_through_the_loop(method, tiny_model_dir, monkeypatc
     assert not model.heads["pawsx"].weight.equal(before)
 
 
-def test_rs_da_batches_are_fresh_copies_and_repeat_exactly(tiny_model_dir, tiny_data):
+def rs_da_plan(tokenizer, examples, table):
+    from xrobust.tasks import get_task
+    from xrobust.training.batching import encode_pairs
+
+    return StagePlan("s", {"pawsx": encode_pairs(tokenizer, examples, get_task("pawsx"), 32)}, {},
+                     {"pawsx": ["0", "1"]}, 1, train_examples={"pawsx": examples}, synonyms=table)
+
+
+def test_rs_da_batches_are_fresh_copies_and_repeat_exactly(tiny_model_dir):
     from robust_fixtures import tiny_classifier
 
     _, tokenizer = tiny_classifier(tiny_model_dir)
     sentences = [Example(f"train-{i}", "The cat sat by the river.", "A cat played the violin.", "1", "en")
                  for i in range(6)]
-    from xrobust.tasks import get_task
-    from xrobust.training.batching import encode_pairs
-
-    plan = StagePlan("s", {"pawsx": encode_pairs(tokenizer, sentences, get_task("pawsx"), 32)}, {}, {"pawsx": ["0", "1"]},
-                     1, train_examples={"pawsx": sentences},
-                     synonyms=SynonymTable({"cat": ["kitten"], "river": ["stream"], "violin": ["fiddle"]}))
+    plan = rs_da_plan(tokenizer, sentences,
+                      SynonymTable({"cat": ["kitten"], "river": ["stream"], "violin": ["fiddle"]}))
     config = TrainConfig(method="rs-da", augment_copies=3, batch_size=4, seed=1, max_length=32)
-    batches = epoch_batches(plan, config, epoch=0)
-    assert sorted(i for _, b in batches for i in b) == list(range(18))  # 3 copies of 6 examples
-    first = training_batch(plan, config, tokenizer, "pawsx", batches[0][1], 0, 0, None)
-    assert training_batch(plan, config, tokenizer, "pawsx", batches[0][1], 0, 0, None)["input_ids"].equal(
-        first["input_ids"])
+    batches = EpochBatches(plan, config, tokenizer, epoch=0)
+    assert len(batches) == 5 and sum(len(batches.collated(i)[1]["labels"]) for i in range(5)) == 18  # 3 x 6
+    again = EpochBatches(plan, config, tokenizer, epoch=0)  # a resumed run rebuilds the same batches
+    assert all(again.collated(i)[1]["input_ids"].equal(batches.collated(i)[1]["input_ids"]) for i in (3, 0))
     texts = set()
-    for number, (_, indices) in enumerate(batches):
-        batch = training_batch(plan, config, tokenizer, "pawsx", indices, 0, number, None)
+    for number in range(len(batches)):
+        batch = batches.collated(number)[1]
         texts |= {tokenizer.decode(row[row != tokenizer.pad_token_id][1:-1]) for row in batch["input_ids"]}
     assert len(texts) > 3  # the copies are perturbed differently
     assert all(("cat" in t or "kitten" in t) for t in texts)
+    other_epoch = EpochBatches(plan, config, tokenizer, epoch=1)
+    assert any(not other_epoch.collated(i)[1]["input_ids"].equal(batches.collated(i)[1]["input_ids"])
+               for i in range(5))
+
+
+def test_rs_da_batches_are_grouped_by_perturbed_length(tiny_model_dir):
+    """Substitutes change token counts: grouping by the clean length would pad more."""
+    from robust_fixtures import tiny_classifier
+
+    _, tokenizer = tiny_classifier(tiny_model_dir)
+    # clean pairs all of one length; "cat" -> a long substitute in some copies only
+    sentences = [Example(f"train-{i}", "The cat sat.", "It sat.", "1", "en") for i in range(40)]
+    plan = rs_da_plan(tokenizer, sentences, SynonymTable({"cat": ["hippopotamus-like creature of the marshes"]}))
+    config = TrainConfig(method="rs-da", batch_size=4, seed=2, max_length=32)
+    batches = EpochBatches(plan, config, tokenizer, epoch=0)
+    lengths = [batches.collated(i)[1]["attention_mask"].sum(1).tolist() for i in range(len(batches))]
+    assert len({n for row in lengths for n in row}) == 2  # both perturbed lengths occur, and
+    assert sum(len(set(row)) > 1 for row in lengths) <= 1  # only the batch at the boundary mixes them
 
 
 def test_interrupted_rs_da_run_resumes_to_the_same_weights(tiny_model_dir, tiny_data, tmp_path, synonyms_file,

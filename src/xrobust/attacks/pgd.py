@@ -10,17 +10,20 @@ curve (accuracy per eps) is reported with the mean token-embedding norm, for sca
 
 import torch
 
+from xrobust.progress import progress_bar
 from xrobust.training.batching import EncodedPairs, collate, inference_batches
 
 
 def pgd_accuracy_curve(model, head: str, pairs: EncodedPairs, pad_id: int, special_ids, eps_values,
-                       steps: int = 10, batch_size: int = 32) -> dict:
-    """{"eps": [...], "accuracy": [...], "n": int, "mean_token_norm": float}."""
+                       steps: int = 10, batch_size: int = 32, desc: str = "embedding-pgd") -> dict:
+    """{"eps": [...], "accuracy": [...], "n": int, "mean_token_norm": float}. A bar counts
+    pairs: each costs len(eps_values) x steps forward/backward passes."""
     model.eval()
     device = next(model.parameters()).device
     correct = torch.zeros(len(eps_values))
     norm_sum, token_count = 0.0, 0
     special = torch.tensor(sorted(special_ids), device=device)
+    bar = progress_bar(total=len(pairs), desc=desc, unit="ex")
     for indices in inference_batches(pairs.lengths(), batch_size):
         batch = {k: v.to(device) for k, v in collate(pairs, indices, pad_id).items()}
         labels = batch.pop("labels")
@@ -35,6 +38,8 @@ def pgd_accuracy_curve(model, head: str, pairs: EncodedPairs, pad_id: int, speci
             with torch.no_grad():
                 logits = model(head, inputs_embeds=embeds + delta, **inputs)
             correct[i] += float((logits.argmax(-1) == labels).sum())
+        bar.update(len(indices))
+    bar.close()
     n = len(pairs)
     return {"eps": [float(e) for e in eps_values], "accuracy": [float(c) / max(1, n) for c in correct],
             "n": n, "steps": steps, "mean_token_norm": norm_sum / max(1, token_count)}

@@ -221,7 +221,7 @@ def _run_pgd(config, model, tokenizer, task, head, examples) -> dict:
         start = time.perf_counter()
         encoded = encode_pairs(tokenizer, pairs, task, config.max_length)
         curves[language] = pgd_accuracy_curve(model, head, encoded, tokenizer.pad_token_id, special, config.eps,
-                                              config.pgd_steps, config.batch_size)
+                                              config.pgd_steps, config.batch_size, desc=f"embedding-pgd {language}")
         curves[language]["seconds"] = round(time.perf_counter() - start, 2)
     return {"config": _jsonable(config), "languages": curves}
 

@@ -2,7 +2,8 @@
 
 Every English word found in the synonym table is replaced, independently and uniformly,
 by one of {itself} + its neighbours; a fresh draw for every copy of every example.
-Nothing is written to disk: a batch's perturbed copies are made and tokenized on the fly.
+Nothing is written to disk: training makes and tokenizes the copies on the fly, a pool of
+batches at a time (`xrobust.training.augmented_batches`).
 """
 
 import random
@@ -35,11 +36,3 @@ def perturb_examples(examples: list[Example], table: SynonymTable, rng: random.R
     return [replace(e, sentence1=substitute_synonyms(e.sentence1, table, rng, e.language),
                     sentence2=substitute_synonyms(e.sentence2, table, rng, e.language))
             for e in examples]
-
-
-def batch_rng(seed: int, epoch: int, batch: int) -> random.Random:
-    """The draws of one training batch: a pure function of (seed, epoch, batch), so a resumed
-    run perturbs every batch exactly as the uninterrupted run did. (`random` seeds strings
-    through SHA-512, independent of PYTHONHASHSEED.)"""
-    return random.Random(f"rs-da/{seed}/{epoch}/{batch}")
-

@@ -12,6 +12,7 @@ import torch
 from xrobust.tasks import Example, TaskSpec
 
 TOKENIZE_CHUNK = 1024  # pairs per call into the fast tokenizer
+POOL_BATCHES = 50  # length grouping sorts a random pool of this many batches' worth of examples
 
 
 @dataclass
@@ -85,7 +86,7 @@ def training_batches(lengths: list[int], batch_size: int, seed: int, epoch: int,
     order = torch.randperm(len(lengths), generator=generator).tolist()
     if not group_by_length:
         return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    pool = batch_size * 50
+    pool = batch_size * POOL_BATCHES
     batches = []
     for start in range(0, len(order), pool):
         chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])

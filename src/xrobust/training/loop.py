@@ -18,10 +18,10 @@ from xrobust.evaluation.predict import predict_logits
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.progress import progress_bar, say
 from xrobust.robust.adversarial import freelb_step, pgd_loss
-from xrobust.robust.augment import batch_rng, perturb_examples
 from xrobust.robust.noise import random_noise_loss
-from xrobust.tasks import Example, get_task
-from xrobust.training.batching import EncodedPairs, collate, encode_pairs, training_batches
+from xrobust.tasks import Example
+from xrobust.training.augmented_batches import AugmentedEpoch, PoolSlot
+from xrobust.training.batching import EncodedPairs, collate, training_batches
 from xrobust.training.checkpoint import LoopState, latest_checkpoint, restore_checkpoint, save_checkpoint
 from xrobust.training.config import TrainConfig
 
@@ -33,7 +33,7 @@ class StagePlan:
     dev: dict[str, EncodedPairs]  # task -> English dev pairs (model selection only: true zero-shot)
     label_names: dict[str, list[str]]  # task -> labels; the first task is the stage's primary one
     epochs: int
-    # rs-da only: the source sentences (perturbed and tokenized per batch) and the synonym table
+    # rs-da only: the source sentences (perturbed and tokenized pool by pool) and the synonym table
     train_examples: dict[str, list[Example]] = field(default_factory=dict)
     synonyms: SynonymTable | None = None
 
@@ -59,32 +59,44 @@ def copies_per_epoch(config: TrainConfig) -> int:
     return config.augment_copies if config.method == "rs-da" else 1
 
 
-def epoch_batches(plan: StagePlan, config: TrainConfig, epoch: int) -> list[tuple[str, list[int]]]:
-    """(task, indices) for every micro-batch of the epoch, tasks interleaved at random.
-    With N augment copies, index i stands for copy i // n of example i % n."""
-    tagged = []
-    for offset, (task, pairs) in enumerate(plan.train.items()):
-        batches = training_batches(pairs.lengths() * copies_per_epoch(config), config.batch_size,
-                                   config.seed + 7919 * offset, epoch,
-                                   group_by_length=config.group_by_length and not config.pad_to_max_length)
-        tagged.extend((task, b) for b in batches)
-    if len(plan.train) > 1:
-        order = torch.randperm(len(tagged), generator=torch.Generator().manual_seed(config.seed + epoch)).tolist()
-        tagged = [tagged[i] for i in order]
-    return tagged
+class EpochBatches:
+    """The epoch's micro-batches in training order, tasks interleaved at random; a pure
+    function of (seed, epoch), so a resumed run continues with the batch it stopped at.
+    rs-da's batches are fresh perturbed copies grouped by their perturbed length
+    (`AugmentedEpoch`); the others index the pairs tokenized once for the whole run."""
 
+    def __init__(self, plan: StagePlan, config: TrainConfig, tokenizer, epoch: int):
+        self.plan, self.pad_id = plan, tokenizer.pad_token_id
+        group = config.group_by_length and not config.pad_to_max_length
+        self.augmented: dict[str, AugmentedEpoch] = {}
+        tagged: list[tuple[str, list[int] | PoolSlot]] = []
+        for offset, (task, pairs) in enumerate(plan.train.items()):
+            seed = config.seed + 7919 * offset
+            if config.method == "rs-da":
+                copies = AugmentedEpoch(task, plan.train_examples[task], plan.synonyms, tokenizer,
+                                        config.augment_copies, config.batch_size, config.max_length, seed, epoch,
+                                        group_by_length=group)
+                self.augmented[task] = copies
+                tagged.extend((task, slot) for slot in copies.slots)
+            else:
+                tagged.extend((task, b) for b in training_batches(pairs.lengths(), config.batch_size, seed, epoch,
+                                                                  group_by_length=group))
+        if len(plan.train) > 1:  # each task's batches keep their order, so rs-da builds each pool once
+            order = torch.randperm(len(tagged), generator=torch.Generator().manual_seed(config.seed + epoch)).tolist()
+            tagged = [tagged[i] for i in order]
+        self.tagged = tagged
 
-def training_batch(plan: StagePlan, config: TrainConfig, tokenizer, task: str, indices: list[int],
-                   epoch: int, batch_number: int, pad_to: int | None) -> dict:
-    """The padded batch; for rs-da, freshly perturbed copies tokenized just for this batch,
-    drawn as a pure function of (seed, epoch, batch) so that resuming repeats them."""
-    if config.method != "rs-da":
-        return collate(plan.train[task], indices, tokenizer.pad_token_id, pad_to)
-    sources = plan.train_examples[task]
-    examples = [sources[i % len(sources)] for i in indices]
-    perturbed = perturb_examples(examples, plan.synonyms, batch_rng(config.seed, epoch, batch_number))
-    encoded = encode_pairs(tokenizer, perturbed, get_task(task), config.max_length)
-    return collate(encoded, list(range(len(perturbed))), tokenizer.pad_token_id, pad_to)
+    def __len__(self) -> int:
+        return len(self.tagged)
+
+    def collated(self, number: int, pad_to: int | None = None) -> tuple[str, dict]:
+        """(task, padded batch) of the epoch's `number`-th micro-batch."""
+        task, key = self.tagged[number]
+        if task in self.augmented:
+            pairs, rows = self.augmented[task].batch(key)
+        else:
+            pairs, rows = self.plan.train[task], key
+        return task, collate(pairs, rows, self.pad_id, pad_to)
 
 
 def objective_loss(model: PairClassifier, task: str, batch: dict, config: TrainConfig) -> torch.Tensor:
@@ -171,11 +183,10 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
     bar = progress_bar(total=total_examples, initial=state.examples_seen, desc=plan.name, unit="ex")
     smoothed_loss = None
     while state.epoch < plan.epochs:
-        batches = epoch_batches(plan, config, state.epoch)
+        batches = EpochBatches(plan, config, tokenizer, state.epoch)
         while state.batch_in_epoch < len(batches):
             started = time.perf_counter()  # train_seconds counts training work only, not evaluation or saving
-            task, indices = batches[state.batch_in_epoch]
-            batch = training_batch(plan, config, tokenizer, task, indices, state.epoch, state.batch_in_epoch, pad_to)
+            task, batch = batches.collated(state.batch_in_epoch, pad_to)
             batch = {k: v.to(device) for k, v in batch.items()}
             with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
                 if config.method == "freelb":  # K forward/backward passes, gradients accumulated
@@ -184,8 +195,8 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
                     loss = objective_loss(model, task, batch, config)
                     backward(loss)
             state.batch_in_epoch += 1
-            state.examples_seen += len(indices)
-            bar.update(len(indices))
+            state.examples_seen += len(batch["labels"])
+            bar.update(len(batch["labels"]))
             smoothed_loss = loss.item() if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * loss.item()
             if state.batch_in_epoch % config.gradient_accumulation and state.batch_in_epoch < len(batches):
                 state.train_seconds += time.perf_counter() - started

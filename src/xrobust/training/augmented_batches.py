@@ -1,0 +1,71 @@
+"""rs-da's training batches: perturbed copies, grouped by their own (perturbed) length.
+
+Counter-fitted substitutes are often rarer words that split into more subword tokens
+(+9% tokens per pair on PAWS-X), so batches grouped by the *clean* lengths carry extra
+padding once perturbed. Here the copies are perturbed and tokenized one pool at a time
+(POOL_BATCHES batches' worth, as in `training_batches`), each pool is sorted by its
+perturbed lengths and cut into batches, and the pool's batches are taken in a shuffled
+order. Each copy is tokenized once; one pool per task is in memory; nothing goes to disk.
+
+A pool is a pure function of (seed, epoch, task, pool number), and the order of batches is
+fixed before any pool is perturbed, so a resumed run rebuilds exactly the batches it had.
+"""
+
+import math
+import random
+from dataclasses import dataclass
+
+import torch
+
+from xrobust.lexicon.synonyms import SynonymTable
+from xrobust.robust.augment import perturb_examples
+from xrobust.tasks import Example, get_task
+from xrobust.training.batching import POOL_BATCHES, EncodedPairs, encode_pairs
+
+
+@dataclass(frozen=True)
+class PoolSlot:
+    pool: int  # which pool of the epoch
+    slot: int  # which of its batches, counted after sorting the pool by perturbed length
+
+
+def pool_rng(seed: int, epoch: int, task: str, pool: int) -> random.Random:
+    """The substitution draws of one pool. (`random` seeds strings through SHA-512,
+    independent of PYTHONHASHSEED.)"""
+    return random.Random(f"rs-da/{seed}/{epoch}/{task}/{pool}")
+
+
+class AugmentedEpoch:
+    """One task's rs-da copies for one epoch: `copies` perturbed versions of every example.
+    Copy index i stands for a fresh perturbation of example i % len(examples)."""
+
+    def __init__(self, task: str, examples: list[Example], table: SynonymTable, tokenizer, copies: int,
+                 batch_size: int, max_length: int, seed: int, epoch: int, group_by_length: bool = True):
+        self.task, self.examples, self.table, self.tokenizer = task, examples, table, tokenizer
+        self.batch_size, self.max_length, self.group_by_length = batch_size, max_length, group_by_length
+        self.seed, self.epoch = seed, epoch
+        generator = torch.Generator().manual_seed(seed * 1000 + epoch)
+        order = torch.randperm(len(examples) * copies, generator=generator).tolist()
+        size = batch_size * POOL_BATCHES
+        self.pools = [order[i : i + size] for i in range(0, len(order), size)]
+        # The training order of every pool's batches, drawn now: positions in the epoch are
+        # known before a pool is perturbed (resuming jumps straight to one).
+        self.slots = [PoolSlot(number, slot) for number, pool in enumerate(self.pools)
+                      for slot in torch.randperm(math.ceil(len(pool) / batch_size), generator=generator).tolist()]
+        self._pool: tuple[int, EncodedPairs, list[list[int]]] | None = None
+
+    def batch(self, key: PoolSlot) -> tuple[EncodedPairs, list[int]]:
+        """The pairs of `key`'s pool and the rows of its batch."""
+        if self._pool is None or self._pool[0] != key.pool:
+            self._pool = (key.pool, *self._build(key.pool))
+        _, encoded, batches = self._pool
+        return encoded, batches[key.slot]
+
+    def _build(self, number: int) -> tuple[EncodedPairs, list[list[int]]]:
+        sources = [self.examples[i % len(self.examples)] for i in self.pools[number]]
+        copies = perturb_examples(sources, self.table, pool_rng(self.seed, self.epoch, self.task, number))
+        encoded = encode_pairs(self.tokenizer, copies, get_task(self.task), self.max_length)
+        rows = list(range(len(encoded)))
+        if self.group_by_length:
+            rows.sort(key=lambda i: len(encoded.input_ids[i]))
+        return encoded, [rows[i : i + self.batch_size] for i in range(0, len(rows), self.batch_size)]
