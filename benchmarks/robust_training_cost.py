@@ -25,12 +25,11 @@ import torch
 from xrobust.encoders.classifier import PairClassifier
 from xrobust.encoders.loading import load_encoder, resolve_encoder
 from xrobust.lexicon.synonyms import SynonymTable, default_synonyms_path
-from xrobust.robust.adversarial import freelb_step
 from xrobust.tasks import get_task, load_examples
 from xrobust.tasks.xtreme import data_dir_from
 from xrobust.training.batching import encode_pairs
 from xrobust.training.config import METHODS, TrainConfig
-from xrobust.training.loop import EpochBatches, StagePlan, build_optimizer, objective_loss
+from xrobust.training.loop import EpochBatches, StagePlan, build_optimizer, train_on_batch
 
 
 def parse_args():
@@ -84,10 +83,7 @@ def main():
                 if round_number == 0:
                     padded_tokens[method] += batch["input_ids"].numel()
                     real_tokens[method] += int(batch["attention_mask"].sum())
-                if method == "freelb":
-                    freelb_step(model, task.name, batch, config.adversarial(), lambda loss: loss.backward())
-                else:
-                    objective_loss(model, task.name, batch, config).backward()
+                train_on_batch(model, task.name, batch, config, lambda loss: loss.backward())
                 middle = clock()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
                 optimizer.step()

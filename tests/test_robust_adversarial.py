@@ -1,12 +1,12 @@
-"""Adversarial training: PGD stays in the per-token ball and raises the loss; the PGD loss is
-clean + weight * adversarial; FreeLB accumulates the gradients of all its ascent steps."""
+"""Adversarial training: PGD stays in the per-token ball and raises the loss; the PGD gradient is
+that of clean + weight * adversarial loss; FreeLB accumulates the gradients of all its ascent steps."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 from robust_fixtures import tiny_batch, tiny_classifier
 
-from xrobust.robust.adversarial import freelb_step, pgd_loss, project
+from xrobust.robust.adversarial import freelb_step, pgd_step, project
 from xrobust.robust.noise import model_inputs
 from xrobust.robust.settings import AdversarialSettings
 from xrobust.training.loop import standard_loss
@@ -46,7 +46,7 @@ def test_pgd_raises_the_loss_inside_the_ball(tiny_model_dir, norm):
     eps = 0.5 if norm == "l2" else 0.05
     settings = AdversarialSettings(eps=eps, step_size=eps / 2, steps=4, norm=norm, weight=1.0)
     seen = capture_deltas(model)
-    total = pgd_loss(model, "pawsx", batch, settings)
+    total = pgd_step(model, "pawsx", batch, settings, lambda loss: loss.backward())
     clean_embeds = model.word_embeddings()(batch["input_ids"]).detach()
     deltas = [s - clean_embeds for s in seen]
     assert len(deltas) == settings.steps + 1  # K ascent passes (the first is the clean pass) + the final one
@@ -59,7 +59,33 @@ def test_pgd_raises_the_loss_inside_the_ball(tiny_model_dir, norm):
     with torch.no_grad():
         clean, adversarial = loss_at(model, batch, 0), loss_at(model, batch, final)
     assert adversarial > clean + 1e-3
-    assert total.item() == pytest.approx(clean.item() + adversarial.item(), rel=1e-5)
+    assert total == pytest.approx(clean.item() + adversarial.item(), rel=1e-5)
+
+
+def pgd_gradients(model, batch, settings):
+    model.zero_grad(set_to_none=True)
+    seen = capture_deltas(model)
+    total = pgd_step(model, "pawsx", batch, settings, lambda loss: loss.backward())
+    del model.forward  # drop the spy
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    return total, grads, seen[-1] - model.word_embeddings()(batch["input_ids"]).detach()
+
+
+def test_pgd_gradient_is_that_of_clean_plus_weighted_adversarial_loss(tiny_model_dir):
+    """Two backward passes (clean, then weight * adversarial) add up to the one gradient of the sum."""
+    model, tokenizer = tiny_classifier(tiny_model_dir)
+    model.eval()
+    batch = tiny_batch(tokenizer)
+    settings = AdversarialSettings(eps=0.5, step_size=0.3, steps=2, weight=0.7)
+    total, grads, delta = pgd_gradients(model, batch, settings)
+    model.zero_grad(set_to_none=True)
+    expected = loss_at(model, batch, 0) + 0.7 * loss_at(model, batch, delta)
+    expected.backward()
+    assert total == pytest.approx(expected.item(), rel=1e-5)
+    assert grads.keys() == {n for n, p in model.named_parameters() if p.grad is not None}
+    for name, param in model.named_parameters():
+        if param.grad is not None:
+            assert torch.allclose(grads[name], param.grad, atol=1e-6, rtol=1e-4), name
 
 
 def test_pgd_weight_scales_the_adversarial_term(tiny_model_dir):
@@ -67,16 +93,20 @@ def test_pgd_weight_scales_the_adversarial_term(tiny_model_dir):
     model.eval()
     batch = tiny_batch(tokenizer)
     clean = standard_loss(model, "pawsx", batch).item()
-    assert pgd_loss(model, "pawsx", batch, AdversarialSettings(weight=0.0)).item() == pytest.approx(clean, rel=1e-5)
-    with_weight = pgd_loss(model, "pawsx", batch, AdversarialSettings(weight=2.0)).item()
-    adversarial = pgd_loss(model, "pawsx", batch, AdversarialSettings(weight=1.0)).item() - clean
+    zero, grads, _ = pgd_gradients(model, batch, AdversarialSettings(weight=0.0))
+    assert zero == pytest.approx(clean, rel=1e-5)
+    model.zero_grad(set_to_none=True)
+    standard_loss(model, "pawsx", batch).backward()
+    assert torch.allclose(grads["heads.pawsx.weight"], model.heads["pawsx"].weight.grad, atol=1e-7)
+    with_weight = pgd_gradients(model, batch, AdversarialSettings(weight=2.0))[0]
+    adversarial = pgd_gradients(model, batch, AdversarialSettings(weight=1.0))[0] - clean
     assert with_weight == pytest.approx(clean + 2 * adversarial, rel=1e-4)
 
 
 def test_pgd_works_with_frozen_word_embeddings(tiny_model_dir):
     model, tokenizer = tiny_classifier(tiny_model_dir)
     model.word_embeddings().weight.requires_grad_(False)
-    pgd_loss(model, "pawsx", tiny_batch(tokenizer), AdversarialSettings(steps=2)).backward()
+    pgd_step(model, "pawsx", tiny_batch(tokenizer), AdversarialSettings(steps=2), lambda loss: loss.backward())
     assert model.word_embeddings().weight.grad is None
     assert model.heads["pawsx"].weight.grad.abs().sum() > 0
 

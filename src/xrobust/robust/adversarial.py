@@ -5,9 +5,11 @@ bounded per token: each token's vector moves by at most `eps` in L2, or by at mo
 per coordinate under L-inf. (A per-token bound mirrors a word substitution, which moves
 one word's vector; it does not grow with sentence length.) Padding positions never move.
 
-- `pgd_loss` (Madry et al. 2018): K ascent steps find delta, then the loss is
-  clean + weight * adversarial. The first ascent step starts at delta = 0, so its forward
-  pass *is* the clean forward pass and is reused: cost ~ (K + 1) standard steps.
+- `pgd_step` (Madry et al. 2018): K ascent steps find delta, and the parameters get the
+  gradient of clean + weight * adversarial loss. The first ascent step starts at delta = 0,
+  so its forward pass *is* the clean forward pass, and one backward pass through it gives
+  both the clean parameter gradient and the first ascent direction: K + 1 forward passes
+  and K + 1 backward passes in all, ~ (K + 1) standard steps. It calls `backward` itself.
 - `freelb_step` (Zhu et al. 2020): K ascent steps from a random start, and the parameter
   gradient of every step is accumulated (averaged): K forward/backward passes in all,
   with no separate clean pass. It calls `backward` itself for each step.
@@ -47,26 +49,35 @@ def random_start(embeds: torch.Tensor, mask: torch.Tensor, eps: float, norm: str
     return start.to(embeds.dtype) * mask
 
 
-def pgd_loss(model, task: str, batch: dict, settings: AdversarialSettings) -> torch.Tensor:
-    """Clean cross-entropy + weight * cross-entropy at the PGD perturbation (K steps)."""
+def pgd_step(model, task: str, batch: dict, settings: AdversarialSettings,
+             backward: Callable[[torch.Tensor], None]) -> float:
+    """Accumulate the parameter gradient of clean + weight * adversarial cross-entropy, the
+    adversarial input found by K PGD steps; returns that loss's value (for logging)."""
     inputs = model_inputs(batch)
     mask = batch["attention_mask"].unsqueeze(-1).float()  # [batch, len, 1]: padding never moves
-    embeds = model.word_embeddings()(batch["input_ids"])  # [batch, len, hidden]
-    # Step 1 at delta = 0: this forward is the clean one. Its graph is kept for the parameter
-    # gradient of the clean loss, which the caller's backward takes at the end.
+    lookup = model.word_embeddings()
+    # Step 1 at delta = 0 is the clean pass: its backward fills the parameter gradients of the
+    # clean loss and delta.grad, the first ascent direction (the caller's loss scale on
+    # delta.grad does not matter: both ascent rules are scale-free).
+    embeds = lookup(batch["input_ids"])  # [batch, len, hidden]
     delta = torch.zeros_like(embeds, requires_grad=True)
     clean_loss = F.cross_entropy(model(task, inputs_embeds=embeds + delta, **inputs), batch["labels"])
-    (grad,) = torch.autograd.grad(clean_loss, delta, retain_graph=True)
-    delta = project(ascent(delta.detach(), grad, settings.step_size, settings.norm), settings.eps, settings.norm) * mask
+    backward(clean_loss)
+    delta = project(ascent(delta.detach(), delta.grad, settings.step_size, settings.norm), settings.eps,
+                    settings.norm) * mask
+    embeds = embeds.detach()
     for _ in range(settings.steps - 1):
         delta.requires_grad_(True)
-        # embeds are detached in the ascent: only delta's gradient is wanted here.
-        loss = F.cross_entropy(model(task, inputs_embeds=embeds.detach() + delta, **inputs), batch["labels"])
+        # Ascent passes want delta's gradient only (autograd.grad leaves parameters alone).
+        loss = F.cross_entropy(model(task, inputs_embeds=embeds + delta, **inputs), batch["labels"])
         (grad,) = torch.autograd.grad(loss, delta)
         delta = project(ascent(delta.detach(), grad, settings.step_size, settings.norm),
                         settings.eps, settings.norm) * mask
-    adversarial_loss = F.cross_entropy(model(task, inputs_embeds=embeds + delta.detach(), **inputs), batch["labels"])
-    return clean_loss + settings.weight * adversarial_loss
+    # A fresh lookup: the clean graph is freed, and the embeddings' gradient must flow again.
+    adversarial_loss = F.cross_entropy(model(task, inputs_embeds=lookup(batch["input_ids"]) + delta.detach(),
+                                             **inputs), batch["labels"])
+    backward(settings.weight * adversarial_loss)
+    return clean_loss.item() + settings.weight * adversarial_loss.item()
 
 
 @dataclass

@@ -10,6 +10,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -17,7 +18,7 @@ from xrobust.encoders.classifier import PairClassifier, save_classifier
 from xrobust.evaluation.predict import predict_logits
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.progress import progress_bar, say
-from xrobust.robust.adversarial import freelb_step, pgd_loss
+from xrobust.robust.adversarial import freelb_step, pgd_step
 from xrobust.robust.noise import random_noise_loss
 from xrobust.tasks import Example
 from xrobust.training.augmented_batches import AugmentedEpoch, PoolSlot
@@ -99,15 +100,22 @@ class EpochBatches:
         return task, collate(pairs, rows, self.pad_id, pad_to)
 
 
-def objective_loss(model: PairClassifier, task: str, batch: dict, config: TrainConfig) -> torch.Tensor:
-    """The loss of one batch under the run's method (all but freelb, which steps itself)."""
+def train_on_batch(model: PairClassifier, task: str, batch: dict, config: TrainConfig,
+                   backward: Callable[[torch.Tensor], None]) -> float:
+    """Accumulate the gradient of one batch under the run's method; return its loss value.
+    adv and freelb call `backward` once per pass they need; the others once."""
+    if config.method == "freelb":  # K forward/backward passes, gradients averaged
+        return freelb_step(model, task, batch, config.adversarial(), backward).loss
+    if config.method == "adv":  # K + 1 passes, the clean one doubling as the first ascent step
+        return pgd_step(model, task, batch, config.adversarial(), backward)
     if config.method in ("standard", "rs-da"):  # rs-da's perturbation is in the batch's text
-        return standard_loss(model, task, batch)
-    if config.method == "rs-ri":
-        return random_noise_loss(model, task, batch, config.embedding_noise())
-    if config.method == "adv":
-        return pgd_loss(model, task, batch, config.adversarial())
-    raise ValueError(f"unknown method {config.method!r}")
+        loss = standard_loss(model, task, batch)
+    elif config.method == "rs-ri":
+        loss = random_noise_loss(model, task, batch, config.embedding_noise())
+    else:
+        raise ValueError(f"unknown method {config.method!r}")
+    backward(loss)
+    return loss.item()
 
 
 def build_optimizer(model: PairClassifier, config: TrainConfig) -> torch.optim.AdamW:
@@ -189,15 +197,11 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
             task, batch = batches.collated(state.batch_in_epoch, pad_to)
             batch = {k: v.to(device) for k, v in batch.items()}
             with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
-                if config.method == "freelb":  # K forward/backward passes, gradients accumulated
-                    loss = torch.tensor(freelb_step(model, task, batch, config.adversarial(), backward).loss)
-                else:
-                    loss = objective_loss(model, task, batch, config)
-                    backward(loss)
+                loss = train_on_batch(model, task, batch, config, backward)
             state.batch_in_epoch += 1
             state.examples_seen += len(batch["labels"])
             bar.update(len(batch["labels"]))
-            smoothed_loss = loss.item() if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * loss.item()
+            smoothed_loss = loss if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * loss
             if state.batch_in_epoch % config.gradient_accumulation and state.batch_in_epoch < len(batches):
                 state.train_seconds += time.perf_counter() - started
                 continue

@@ -1,0 +1,41 @@
+#!/bin/bash
+# The robust-training study of docs/results/robust-training.md, as it was run (one command
+# per run; every xrobust run resumes if interrupted, and a finished run is not retrained).
+# Needs XROBUST_DATA and XROBUST_RESOURCES (see README). About 4 hours on 2 CPU cores.
+set -euo pipefail
+OUT=${OUT:-runs/study}
+SEEDS=${SEEDS:-"42 1 2"}
+ADV="--adv-steps 1 --adv-step-size 0.5 --adv-eps 0.5"  # K = 1: ~2x the cost of standard
+method_options() { if [ "$1" = adv ]; then echo "$ADV"; fi; }
+
+# XNLI: the quickstart's settings (6,000 English pairs, one epoch), 300 dev rows per language.
+XNLI="--task xnli --max-train-examples 6000 --max-dev-examples 500 --max-eval-examples 300 --epochs 1
+      --learning-rate 5e-5 --head-learning-rate 1e-3 --freeze-word-embeddings --checkpoint-every 100"
+for seed in $SEEDS; do
+  for method in standard rs-da rs-ri adv; do
+    run=$OUT/xnli-$method-s$seed
+    xrobust train $XNLI --method $method $(method_options $method) --seed $seed --output-dir $run
+    [ -f $run/generalized/generalized.json ] || xrobust evaluate $run --task xnli --generalized \
+      --languages en,de,ar,zh,sw --max-examples 200 --output-dir $run/generalized
+  done
+done
+
+# PAWS-X: one intermediate MNLI stage (4,000 pairs, one epoch, seed 42; the stage 1 of the
+# BENCHMARKS.md run), shared by every PAWS-X run; then 2 epochs on the 1,600 English pairs.
+xrobust train --task pawsx --intermediate mnli --max-intermediate-examples 4000 --epochs 3 \
+  --learning-rate 5e-5 --head-learning-rate 1e-3 --freeze-word-embeddings --checkpoint-every 0 \
+  --output-dir $OUT/pawsx-after-mnli
+MNLI=$OUT/pawsx-after-mnli/stage-1-mnli/best
+PAWSX="--task pawsx --model $MNLI --epochs 2 --learning-rate 5e-5 --head-learning-rate 1e-3
+       --freeze-word-embeddings --checkpoint-every 0"
+for seed in $SEEDS; do
+  for method in standard rs-da rs-ri adv; do
+    run=$OUT/pawsx-$method-s$seed
+    xrobust train $PAWSX --method $method $(method_options $method) --seed $seed --output-dir $run
+    [ -f $run/generalized/generalized.json ] || xrobust evaluate $run --task pawsx --generalized \
+      --languages en,de,fr,ja,zh --max-examples 200 --output-dir $run/generalized
+  done
+done
+
+xrobust compare $OUT/xnli-*-s* --output-dir $OUT/compare-xnli
+xrobust compare $OUT/pawsx-{standard,rs-da,rs-ri,adv}-s* --output-dir $OUT/compare-pawsx
