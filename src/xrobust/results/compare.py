@@ -171,7 +171,7 @@ def comparison_table(summary: dict) -> str:
             head += ["generalized: same language", "generalized: mixed languages"]
         if baseline:
             head += [f"average - {baseline} (95% CI)"] + ([f"mixed - {baseline} (95% CI)"] if generalized else [])
-        head.append("train minutes")
+        head.append("train minutes (wall, as run)")
         lines += [f"{task}: zero-shot accuracy, mean +- std over seeds", "",
                   "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for row in rows:
