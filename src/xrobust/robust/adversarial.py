@@ -55,29 +55,38 @@ def pgd_step(model, task: str, batch: dict, settings: AdversarialSettings,
     adversarial input found by K PGD steps; returns that loss's value (for logging)."""
     inputs = model_inputs(batch)
     mask = batch["attention_mask"].unsqueeze(-1).float()  # [batch, len, 1]: padding never moves
-    lookup = model.word_embeddings()
+    embeds = model.word_embeddings()(batch["input_ids"])  # [batch, len, hidden]; see _backward_into_table
+    base = embeds.detach()
     # Step 1 at delta = 0 is the clean pass: its backward fills the parameter gradients of the
-    # clean loss and delta.grad, the first ascent direction (the caller's loss scale on
-    # delta.grad does not matter: both ascent rules are scale-free).
-    embeds = lookup(batch["input_ids"])  # [batch, len, hidden]
-    delta = torch.zeros_like(embeds, requires_grad=True)
-    clean_loss = F.cross_entropy(model(task, inputs_embeds=embeds + delta, **inputs), batch["labels"])
+    # clean loss and the input's gradient, the first ascent direction (the caller's loss
+    # scale on it does not matter: both ascent rules are scale-free).
+    clean_input = base.clone().requires_grad_(True)
+    clean_loss = F.cross_entropy(model(task, inputs_embeds=clean_input, **inputs), batch["labels"])
     backward(clean_loss)
-    delta = project(ascent(delta.detach(), delta.grad, settings.step_size, settings.norm), settings.eps,
-                    settings.norm) * mask
-    embeds = embeds.detach()
+    delta = project(ascent(torch.zeros_like(base), clean_input.grad, settings.step_size, settings.norm),
+                    settings.eps, settings.norm) * mask
     for _ in range(settings.steps - 1):
         delta.requires_grad_(True)
         # Ascent passes want delta's gradient only (autograd.grad leaves parameters alone).
-        loss = F.cross_entropy(model(task, inputs_embeds=embeds + delta, **inputs), batch["labels"])
+        loss = F.cross_entropy(model(task, inputs_embeds=base + delta, **inputs), batch["labels"])
         (grad,) = torch.autograd.grad(loss, delta)
         delta = project(ascent(delta.detach(), grad, settings.step_size, settings.norm),
                         settings.eps, settings.norm) * mask
-    # A fresh lookup: the clean graph is freed, and the embeddings' gradient must flow again.
-    adversarial_loss = F.cross_entropy(model(task, inputs_embeds=lookup(batch["input_ids"]) + delta.detach(),
-                                             **inputs), batch["labels"])
+    adversarial_input = (base + delta.detach()).requires_grad_(True)
+    adversarial_loss = F.cross_entropy(model(task, inputs_embeds=adversarial_input, **inputs), batch["labels"])
     backward(settings.weight * adversarial_loss)
+    _backward_into_table(embeds, clean_input.grad + adversarial_input.grad)
     return clean_loss.item() + settings.weight * adversarial_loss.item()
+
+
+def _backward_into_table(embeds: torch.Tensor, grad: torch.Tensor) -> None:
+    """One backward through the word-embedding lookup for all passes of a batch. Every pass
+    feeds the encoder a detached copy of the looked-up vectors (+ delta) and keeps the
+    gradient arriving there (already carrying the caller's loss scale); their sum goes
+    through the lookup once. On CPU the table's dense gradient (250k x 384 for e5-small)
+    costs a good part of a small model's backward pass: once per batch, not once per pass."""
+    if embeds.requires_grad:  # not with --freeze-word-embeddings
+        embeds.backward(grad)
 
 
 @dataclass
@@ -90,21 +99,23 @@ def freelb_step(model, task: str, batch: dict, settings: AdversarialSettings,
                 backward: Callable[[torch.Tensor], None]) -> FreeLBResult:
     """K ascent steps; each calls `backward(loss / K)`, so the parameter gradients of all
     steps accumulate into their average, which the optimizer then applies. One backward pass
-    per step gives both the parameter gradients and delta's ascent direction."""
+    per step gives both the parameter gradients and delta's ascent direction (delta enters
+    additively, so its gradient is the input's)."""
     inputs = model_inputs(batch)
     mask = batch["attention_mask"].unsqueeze(-1).float()
-    lookup = model.word_embeddings()
-    delta = random_start(lookup(batch["input_ids"]).detach(), mask, settings.eps, settings.norm)
+    embeds = model.word_embeddings()(batch["input_ids"])
+    base = embeds.detach()
+    delta = random_start(base, mask, settings.eps, settings.norm)
+    table_grad = torch.zeros_like(base)
     total, deltas = 0.0, []
     for _ in range(settings.steps):
-        delta.requires_grad_(True)
-        # A fresh (cheap) embedding lookup per step, so each backward frees its own graph.
-        embeds = lookup(batch["input_ids"])
-        loss = F.cross_entropy(model(task, inputs_embeds=embeds + delta, **inputs), batch["labels"])
+        step_input = (base + delta).requires_grad_(True)
+        loss = F.cross_entropy(model(task, inputs_embeds=step_input, **inputs), batch["labels"])
         backward(loss / settings.steps)
-        deltas.append(delta.detach().clone())
+        deltas.append(delta.clone())
         total += loss.item()
-        # delta.grad carries the caller's loss scale; both ascent rules are scale-free.
-        delta = project(ascent(delta.detach(), delta.grad, settings.step_size, settings.norm),
+        table_grad += step_input.grad
+        delta = project(ascent(delta, step_input.grad, settings.step_size, settings.norm),
                         settings.eps, settings.norm) * mask
+    _backward_into_table(embeds, table_grad)
     return FreeLBResult(total / settings.steps, deltas)
