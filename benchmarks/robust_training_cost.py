@@ -40,6 +40,8 @@ def parse_args():
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--adv-steps", type=int, default=3, help="K for adv and freelb")
+    p.add_argument("--freeze-word-embeddings", action="store_true",
+                   help="as in training: no gradient for the 250k-row table (the quickstart's setting)")
     p.add_argument("--methods", default=",".join(METHODS), help="comma-separated; standard is always measured")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
@@ -64,7 +66,7 @@ def main():
     methods = ["standard"] + [m for m in METHODS if m != "standard" and m in args.methods.split(",")]
     # The batches each method really trains on (rs-da: perturbed copies grouped by perturbed length)
     configs = {m: TrainConfig(task=args.task, method=m, max_length=args.max_length, adv_steps=args.adv_steps,
-                              batch_size=args.batch_size) for m in methods}
+                              batch_size=args.batch_size, freeze_word_embeddings=args.freeze_word_embeddings) for m in methods}
 
     objective_seconds = {m: [] for m in methods}
     step_seconds = {m: [] for m in methods}
@@ -99,7 +101,8 @@ def main():
     machine = args.machine or f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores"
     print(f"\nMachine: {machine}; torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     print(f"Model: {args.model}; {len(examples)} {args.task} pairs in batches of {args.batch_size}, "
-          f"max length {args.max_length}; K = {k}; {args.clock} time, median of {args.rounds} rounds\n")
+          f"max length {args.max_length}; K = {k}; word embeddings "
+          f"{'frozen' if args.freeze_word_embeddings else 'trained'}; {args.clock} time, median of {args.rounds} rounds\n")
     base_objective = statistics.median(objective_seconds["standard"])
     base_step = statistics.median(step_seconds["standard"])
     targets = {"standard": "1", "rs-da": "<= 1.10", "rs-ri": "<= 1.10", "adv": f"~{k + 1} (K+1)", "freelb": f"~{k} (K)"}

@@ -33,7 +33,7 @@ for seed in $SEEDS; do
     run=$OUT/pawsx-$method-s$seed
     xrobust train $PAWSX --method $method $(method_options $method) --seed $seed --output-dir $run
     [ -f $run/generalized/generalized.json ] || xrobust evaluate $run --task pawsx --generalized \
-      --languages en,de,fr,ja,zh --max-examples 200 --output-dir $run/generalized
+      --languages en,de,fr,ja,zh --max-examples 100 --output-dir $run/generalized
   done
 done
 
