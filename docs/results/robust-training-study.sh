@@ -5,7 +5,7 @@
 set -euo pipefail
 OUT=${OUT:-runs/study}
 SEEDS=${SEEDS:-"42 1 2"}
-ADV="--adv-steps 1 --adv-step-size 0.5 --adv-eps 0.5"  # K = 1: ~2x the cost of standard
+ADV="--adv-steps 1 --adv-step-size 0.1 --adv-eps 0.1"  # K = 1: ~2x the cost of standard
 method_options() { if [ "$1" = adv ]; then echo "$ADV"; fi; }
 
 # XNLI: the quickstart's settings (6,000 English pairs, one epoch), 300 dev rows per language.
