@@ -63,3 +63,24 @@ def test_pool_draws_depend_only_on_seed_epoch_task_pool():
     assert perturb_examples(examples, TABLE, pool_rng(7, 1, "xnli", 5)) != first
     assert [e.id for e in first] == [e.id for e in examples] and {e.label for e in first} == {"1"}
     assert len({(e.sentence1, e.sentence2) for e in first}) > 5  # copies of one example differ
+
+
+def test_per_pair_substitution_keeps_shared_words_shared():
+    """PAWS-X pairs differ in word order, not words: drawing each occurrence independently
+    turns a shared word into two different ones; per-pair draws keep it shared."""
+    example = Example("train-0", "The big cat sat in Paris.", "In Paris the BIG cat sat.", "1", "en")
+
+    def words(text):
+        return sorted(p.text.lower() for p in split_words(text, "en") if p.is_word)
+
+    independent_mismatches = 0
+    for seed in range(40):
+        (pair,) = perturb_examples([example], TABLE, random.Random(seed), "per-pair")
+        assert words(pair.sentence1) == words(pair.sentence2)  # the same substitutes in both
+        assert pair.sentence2.split()[3] == pair.sentence2.split()[3].upper()  # BIG -> LARGE/HUGE/BIG
+        (pair,) = perturb_examples([example], TABLE, random.Random(seed), "independent")
+        independent_mismatches += words(pair.sentence1) != words(pair.sentence2)
+    assert independent_mismatches > 20
+    drawn = {(perturb_examples([example], TABLE, random.Random(seed), "per-pair")[0].sentence1)
+             for seed in range(40)}
+    assert len(drawn) == 3 * 2 * 2  # big x cat x Paris: every combination still drawn

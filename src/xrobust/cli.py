@@ -24,7 +24,7 @@ def _int_list(value: str) -> list[str]:
 
 
 def _add_train_options(p: argparse.ArgumentParser) -> None:
-    from xrobust.robust.settings import NOISE_KINDS, NORMS
+    from xrobust.robust.settings import NOISE_KINDS, NORMS, SUBSTITUTIONS
     from xrobust.training.config import METHODS, PRECISIONS, TrainConfig
 
     d = TrainConfig()
@@ -77,6 +77,9 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     robust.add_argument("--synonyms", default="",
                         help="rs-da: synonym table JSON, word -> neighbours "
                              "(default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
+    robust.add_argument("--substitution", default=d.substitution, choices=SUBSTITUTIONS,
+                        help="rs-da: draw every word occurrence independently, or once per word and pair "
+                             "(a word in both sentences gets the same substitute)")
     robust.add_argument("--augment-copies", type=int, default=d.augment_copies,
                         help="rs-da: perturbed copies of each example per epoch, each drawn afresh "
                              "(paper: 10 for PAWS-X, 3 for XNLI)")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 NOISE_KINDS = ("uniform-ball", "gaussian")
 NORMS = ("l2", "linf")
 SMOOTHING_KINDS = ("synonyms",) + NOISE_KINDS
+SUBSTITUTIONS = ("independent", "per-pair")  # rs-da: a draw per word occurrence, or per word and pair
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,10 @@ class AugmentedEpoch:
     Copy index i stands for a fresh perturbation of example i % len(examples)."""
 
     def __init__(self, task: str, examples: list[Example], table: SynonymTable, tokenizer, copies: int,
-                 batch_size: int, max_length: int, seed: int, epoch: int, group_by_length: bool = True):
+                 batch_size: int, max_length: int, seed: int, epoch: int, group_by_length: bool = True,
+                 substitution: str = "independent"):
         self.task, self.examples, self.table, self.tokenizer = task, examples, table, tokenizer
+        self.substitution = substitution
         self.batch_size, self.max_length, self.group_by_length = batch_size, max_length, group_by_length
         self.seed, self.epoch = seed, epoch
         generator = torch.Generator().manual_seed(seed * 1000 + epoch)
@@ -63,7 +65,8 @@ class AugmentedEpoch:
 
     def _build(self, number: int) -> tuple[EncodedPairs, list[list[int]]]:
         sources = [self.examples[i % len(self.examples)] for i in self.pools[number]]
-        copies = perturb_examples(sources, self.table, pool_rng(self.seed, self.epoch, self.task, number))
+        copies = perturb_examples(sources, self.table, pool_rng(self.seed, self.epoch, self.task, number),
+                                  self.substitution)
         encoded = encode_pairs(self.tokenizer, copies, get_task(self.task), self.max_length)
         rows = list(range(len(encoded)))
         if self.group_by_length:

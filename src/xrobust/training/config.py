@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from xrobust.errors import UserError
-from xrobust.robust.settings import NOISE_KINDS, NORMS, AdversarialSettings, EmbeddingNoise
+from xrobust.robust.settings import NOISE_KINDS, NORMS, SUBSTITUTIONS, AdversarialSettings, EmbeddingNoise
 
 # standard: cross-entropy; rs-da: synonym-substitution copies; rs-ri: noise on word embeddings;
 # adv: PGD (clean + weighted adversarial loss); freelb: FreeLB's accumulated ascent steps.
@@ -47,6 +47,7 @@ class TrainConfig:
     # Robust objectives (each setting is used by the method(s) named; see docs/robust-training.md)
     synonyms: str = ""  # rs-da: synonym table JSON ("" = $XROBUST_RESOURCES/counterfitted_neighbors.json)
     augment_copies: int = 1  # rs-da: perturbed copies of each example per epoch (paper: 10 PAWS-X, 3 XNLI)
+    substitution: str = "independent"  # rs-da: independent (every occurrence) or per-pair (one draw per word)
     noise: str = "uniform-ball"  # rs-ri: uniform-ball (L2, per token) or gaussian
     noise_radius: float = 0.5  # rs-ri uniform-ball: L2 radius per token
     noise_sigma: float = 0.02  # rs-ri gaussian: standard deviation per coordinate
@@ -92,6 +93,9 @@ class TrainConfig:
             (self.augment_copies >= 1, "--augment-copies", "at least 1"),
             (self.augment_copies == 1 or self.method == "rs-da", "--augment-copies", "1 unless --method rs-da"),
             (not self.synonyms or self.method == "rs-da", "--synonyms", "left out unless --method rs-da"),
+            (self.substitution in SUBSTITUTIONS, "--substitution", f"one of {', '.join(SUBSTITUTIONS)}"),
+            (self.substitution == "independent" or self.method == "rs-da", "--substitution",
+             "independent unless --method rs-da"),
             (self.noise in NOISE_KINDS, "--noise", f"one of {', '.join(NOISE_KINDS)}"),
             (self.noise_radius >= 0, "--noise-radius", "at least 0"),
             (self.noise_sigma >= 0, "--noise-sigma", "at least 0"),

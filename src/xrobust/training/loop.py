@@ -76,7 +76,7 @@ class EpochBatches:
             if config.method == "rs-da":
                 copies = AugmentedEpoch(task, plan.train_examples[task], plan.synonyms, tokenizer,
                                         config.augment_copies, config.batch_size, config.max_length, seed, epoch,
-                                        group_by_length=group)
+                                        group_by_length=group, substitution=config.substitution)
                 self.augmented[task] = copies
                 tagged.extend((task, slot) for slot in copies.slots)
             else:

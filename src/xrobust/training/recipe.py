@@ -141,7 +141,9 @@ def run_training(config: TrainConfig) -> Path:
 
 
 def _same_run(run_dir: Path, config: TrainConfig) -> bool:
-    saved = read_json(run_dir / "config.json")["config"]
+    # Settings added since the run was made take their defaults (what the run used).
+    path = run_dir / "config.json"
+    saved = TrainConfig.from_dict(read_json(path)["config"], str(path)).to_dict()
     if saved != config.to_dict():
         changed = sorted(k for k in saved if saved.get(k) != config.to_dict().get(k))
         raise UserError(f"--output-dir {run_dir}: holds a different run (settings differ: {', '.join(changed)}); "
