@@ -33,11 +33,20 @@ def test_mean_std_and_paired_difference_over_seeds(tmp_path):
             fake_run(tmp_path, "a2", "adv", 2, {"en": 0.60, "de": 0.60}, adv_steps=1)]
     summary = summarise(group_runs([load_run(r) for r in runs]))["xnli"]
     standard, adv = summary["methods"]
+    assert adv["method"] == "adv (adv-steps=1)"  # a method's non-default options name its group
     assert standard["seeds"] == [1, 2] and standard["accuracy"]["en"] == pytest.approx((0.55, math.sqrt(0.005)))
     assert adv["average"] == pytest.approx((0.575, math.sqrt(2 * 0.025 ** 2)))
     # per-seed differences of the average: +0.10 and +0.10 -> zero spread
     assert adv["average_vs_standard"]["mean"] == pytest.approx(0.10)
     assert adv["average_vs_standard"]["ci95"] == pytest.approx([0.10, 0.10])
+
+
+def test_method_options_split_groups(tmp_path):
+    runs = [fake_run(tmp_path, "a", "rs-da", 1, {"en": 0.5}, synonyms="/x/counterfitted_neighbors.json"),
+            fake_run(tmp_path, "b", "rs-da", 1, {"en": 0.6}, synonyms="/y/counterfitted_neighbors.json",
+                     substitution="per-pair")]
+    groups = group_runs([load_run(r) for r in runs])
+    assert [g.method for g in groups] == ["rs-da", "rs-da (substitution=per-pair)"]
 
 
 def test_paired_interval_uses_student_t():

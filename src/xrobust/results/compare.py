@@ -1,6 +1,7 @@
 """Compare finished runs across methods and seeds: the table a robust-training study reports.
 
-Runs are grouped by (task, method). Each group gives, over its seeds, the mean and
+Runs are grouped by task and method, a method's own options included when they are not
+the defaults (e.g. "adv (adv-eps=0.1, adv-steps=1)"). Each group gives, over its seeds, the mean and
 standard deviation of every language's zero-shot accuracy and of the average, and, where
 the runs hold a `generalized.json` (from `xrobust evaluate --generalized`), the same for the
 mean of the same-language (diagonal) and mixed-language (off-diagonal) cells. Against a
@@ -19,12 +20,19 @@ from pathlib import Path
 
 from xrobust.errors import UserError
 from xrobust.results.rundir import read_json
+from xrobust.training.config import TrainConfig
 
-# Settings that may differ between the runs of one comparison (method options may differ
-# between methods, never within one).
+# Settings that may differ between the runs of one comparison: the seed and folder, and
+# each method's own options (which name the group, see method_label).
 PER_RUN = {"seed", "output_dir"}
-METHOD_OPTIONS = {"method", "synonyms", "augment_copies", "noise", "noise_radius", "noise_sigma",
-                  "adv_eps", "adv_step_size", "adv_steps", "adv_norm", "adv_weight"}
+METHOD_OPTIONS = {
+    "standard": (),
+    "rs-da": ("synonyms", "substitution", "augment_copies"),
+    "rs-ri": ("noise", "noise_radius", "noise_sigma"),
+    "adv": ("adv_eps", "adv_step_size", "adv_steps", "adv_norm", "adv_weight"),
+    "freelb": ("adv_eps", "adv_step_size", "adv_steps", "adv_norm"),
+}
+ALL_METHOD_OPTIONS = {"method"} | {k for keys in METHOD_OPTIONS.values() for k in keys}
 # Two-sided 95% quantiles of Student's t by degrees of freedom (no scipy needed).
 T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
        10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 30: 2.042}
@@ -34,7 +42,7 @@ T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8:
 class RunResult:
     path: Path
     task: str
-    method: str
+    method: str  # the method and its non-default options, e.g. "adv (adv-eps=0.1)"
     seed: int
     config: dict
     accuracy: dict[str, float]
@@ -58,10 +66,26 @@ def load_run(path: Path) -> RunResult:
     if not (path / "metrics.json").is_file():
         raise UserError(f"{path}: no metrics.json (not a finished xrobust run)")
     metrics = read_json(path / "metrics.json")
-    config = read_json(path / "config.json")["config"]
-    return RunResult(path, metrics["task"], metrics["method"], metrics["seed"], config, metrics["accuracy"],
+    # Settings added to xrobust after the run was made take their defaults (what the run used).
+    config = TrainConfig.from_dict(read_json(path / "config.json")["config"], str(path / "config.json")).to_dict()
+    return RunResult(path, metrics["task"], method_label(config), metrics["seed"], config, metrics["accuracy"],
                      metrics["average"], _generalized_summary(path, metrics),
                      sum(s["train_seconds"] for s in metrics["stages"]))
+
+
+def method_label(config: dict) -> str:
+    """The method, with each of its options that is not the default (the default synonym table
+    is the one that is named "counterfitted_neighbors.json", wherever it lives)."""
+    defaults = TrainConfig().to_dict()
+    changed = []
+    for key in METHOD_OPTIONS.get(config["method"], ()):
+        value = config[key]
+        if key == "synonyms":
+            if value and Path(value).name != "counterfitted_neighbors.json":
+                changed.append(f"synonyms={Path(value).name}")
+        elif value != defaults[key]:
+            changed.append(f"{key.replace('_', '-')}={value}")
+    return config["method"] + (f" ({', '.join(changed)})" if changed else "")
 
 
 def _generalized_summary(path: Path, metrics: dict) -> dict | None:
@@ -95,7 +119,7 @@ def group_runs(runs: list[RunResult]) -> list[Group]:
     for task_runs in by_task.values():
         first = task_runs[0]
         for run in task_runs[1:]:
-            ignored = PER_RUN | (METHOD_OPTIONS if run.method != first.method else set())
+            ignored = PER_RUN | ALL_METHOD_OPTIONS  # these name the group
             differ = sorted(k for k in set(first.config) | set(run.config)
                             if k not in ignored and first.config.get(k) != run.config.get(k))
             if differ:
