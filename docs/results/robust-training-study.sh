@@ -5,8 +5,14 @@
 set -euo pipefail
 OUT=${OUT:-runs/study}
 SEEDS=${SEEDS:-"42 1 2"}
-ADV="--adv-steps 1 --adv-step-size 0.1 --adv-eps 0.1"  # K = 1: ~2x the cost of standard
-method_options() { if [ "$1" = adv ]; then echo "$ADV"; fi; }
+ADV="--adv-steps 1 --adv-step-size 0.02 --adv-eps 0.02"  # K = 1: ~2x the cost of standard
+method_options() {
+  case $1 in
+    adv) echo "$ADV" ;;
+    rs-da-per-pair) echo "--substitution per-pair" ;;
+  esac
+}
+method_name() { echo "${1%-per-pair}"; }  # rs-da-per-pair is rs-da with one draw per word and pair
 
 # XNLI: the quickstart's settings (6,000 English pairs, one epoch), 300 dev rows per language.
 XNLI="--task xnli --max-train-examples 6000 --max-dev-examples 500 --max-eval-examples 300 --epochs 1
@@ -14,7 +20,7 @@ XNLI="--task xnli --max-train-examples 6000 --max-dev-examples 500 --max-eval-ex
 for seed in $SEEDS; do
   for method in standard rs-da rs-ri adv; do
     run=$OUT/xnli-$method-s$seed
-    xrobust train $XNLI --method $method $(method_options $method) --seed $seed --output-dir $run
+    xrobust train $XNLI --method $(method_name $method) $(method_options $method) --seed $seed --output-dir $run
     [ -f $run/generalized/generalized.json ] || xrobust evaluate $run --task xnli --generalized \
       --languages en,de,ar,zh,sw --max-examples 200 --output-dir $run/generalized
   done
@@ -29,13 +35,13 @@ MNLI=$OUT/pawsx-after-mnli/stage-1-mnli/best
 PAWSX="--task pawsx --model $MNLI --epochs 2 --learning-rate 5e-5 --head-learning-rate 1e-3
        --freeze-word-embeddings --checkpoint-every 0"
 for seed in $SEEDS; do
-  for method in standard rs-da rs-ri adv; do
+  for method in standard rs-da rs-da-per-pair rs-ri adv; do
     run=$OUT/pawsx-$method-s$seed
-    xrobust train $PAWSX --method $method $(method_options $method) --seed $seed --output-dir $run
+    xrobust train $PAWSX --method $(method_name $method) $(method_options $method) --seed $seed --output-dir $run
     [ -f $run/generalized/generalized.json ] || xrobust evaluate $run --task pawsx --generalized \
       --languages en,de,fr,ja,zh --max-examples 100 --output-dir $run/generalized
   done
 done
 
 xrobust compare $OUT/xnli-*-s* --output-dir $OUT/compare-xnli
-xrobust compare $OUT/pawsx-{standard,rs-da,rs-ri,adv}-s* --output-dir $OUT/compare-pawsx
+xrobust compare $OUT/pawsx-{standard,rs-da,rs-da-per-pair,rs-ri,adv}-s* --output-dir $OUT/compare-pawsx
