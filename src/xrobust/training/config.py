@@ -51,8 +51,8 @@ class TrainConfig:
     noise: str = "uniform-ball"  # rs-ri: uniform-ball (L2, per token) or gaussian
     noise_radius: float = 0.5  # rs-ri uniform-ball: L2 radius per token
     noise_sigma: float = 0.02  # rs-ri gaussian: standard deviation per coordinate
-    adv_eps: float = 0.5  # adv/freelb: bound per token (L2 radius, or per coordinate under linf)
-    adv_step_size: float = 0.2  # adv/freelb: ascent step length
+    adv_eps: float = 0.02  # adv/freelb: bound per token (L2 radius, or per coordinate under linf); see settings.py
+    adv_step_size: float = 0.01  # adv/freelb: ascent step length
     adv_steps: int = 3  # adv/freelb: K ascent steps
     adv_norm: str = "l2"  # adv/freelb: l2 or linf
     adv_weight: float = 1.0  # adv: loss = clean + weight * adversarial
