@@ -244,11 +244,12 @@ def comparison_plot(summary: dict, path: Path) -> None:
                      label=f"{row['method']} (n={len(row['seeds'])})")
         axis.set_xticks(np.arange(len(labels)), labels)
         means = [row["accuracy"][lang][0] for row in rows for lang in result["languages"]]
-        axis.set_ylim(max(0.0, min(means) - 0.1), min(1.0, max(means) + 0.12))  # room for the legend
+        axis.set_ylim(max(0.0, min(means) - 0.1), min(1.0, max(means) + 0.08))
         axis.set_ylabel("accuracy")
         axis.set_title(f"{task}: zero-shot accuracy by method (bars: mean over seeds, whiskers: std)", fontsize=9)
-        axis.legend(fontsize=7, ncol=len(rows), loc="upper right")
+        # below the axes: method labels with their options are long
+        axis.legend(fontsize=7, ncol=min(3, len(rows)), loc="upper center", bbox_to_anchor=(0.5, -0.08))
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)
