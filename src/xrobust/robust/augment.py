@@ -1,7 +1,8 @@
 """RS-DA: randomized smoothing by data augmentation with synonym substitution.
 
 Every English word found in the synonym table is replaced, independently and uniformly,
-by one of {itself} + its neighbours; a fresh draw for every copy of every example.
+by one of {itself} + its neighbours; a fresh draw for every copy of every example (with
+`per-pair` substitution, one draw per word and pair, so both sentences change alike).
 Nothing is written to disk: training makes and tokenizes the copies on the fly, a pool of
 batches at a time (`xrobust.training.augmented_batches`).
 """
@@ -32,11 +33,13 @@ def substitute_synonyms(text: str, table: SynonymTable, rng: random.Random, lang
                 out.append(piece.text)
                 continue
             key = piece.text.lower()
-            if drawn is None or key not in drawn:
+            if drawn is not None and key in drawn:
+                index = drawn[key]
+            else:
                 index = rng.randrange(len(choices))
                 if drawn is not None:
                     drawn[key] = index
-            out.append(choices[drawn[key] if drawn is not None else index])
+            out.append(choices[index])
         else:
             out.append(piece.text)
     return "".join(out)
