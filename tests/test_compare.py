@@ -74,6 +74,8 @@ def test_runs_with_other_settings_are_refused_in_one_line(tmp_path, capsys):
     assert "same task, method and seed" in capsys.readouterr().err
     assert main(["compare", str(tmp_path)]) == 2
     assert "no metrics.json" in capsys.readouterr().err
+    assert main(["compare", str(a), "--baseline", "adv"]) == 2
+    assert "--baseline adv: no such method among the runs (standard)" in capsys.readouterr().err
 
 
 def test_cli_prints_and_writes_table_json_and_plot(tmp_path, capsys):

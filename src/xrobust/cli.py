@@ -251,7 +251,11 @@ def _dispatch(args) -> int:
         from xrobust.results.compare import comparison_plot, comparison_table, group_runs, load_run, summarise
         from xrobust.results.rundir import write_json, write_text
 
-        summary = summarise(group_runs([load_run(Path(p)) for p in args.runs]), args.baseline)
+        groups = group_runs([load_run(Path(p)) for p in args.runs])
+        methods = list(dict.fromkeys(g.method for g in groups))
+        if args.baseline != "standard" and args.baseline not in methods:
+            raise UserError(f"--baseline {args.baseline}: no such method among the runs ({', '.join(methods)})")
+        summary = summarise(groups, args.baseline)
         table = comparison_table(summary)
         print(table)
         if args.output_dir:
