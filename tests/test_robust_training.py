@@ -132,10 +132,12 @@ def test_interrupted_rs_da_run_resumes_to_the_same_weights(tiny_model_dir, tiny_
 
 
 @pytest.mark.parametrize("option, value", [("augment_copies", 0), ("adv_steps", 0), ("adv_norm", "l1"),
-                                           ("noise", "laplace"), ("noise_radius", -1.0)])
+                                           ("noise", "laplace"), ("noise_radius", -1.0),
+                                           ("augment_mode", "weekly"), ("synonym_lookup", "fuzzy")])
 def test_bad_robust_settings_name_the_option(option, value):
     with pytest.raises(UserError, match="--" + option.replace("_", "-")):
-        TrainConfig(task="pawsx", method="rs-da" if option == "augment_copies" else "adv", **{option: value}).validate()
+        method = "rs-da" if option in ("augment_copies", "augment_mode", "synonym_lookup") else "adv"
+        TrainConfig(task="pawsx", method=method, **{option: value}).validate()
 
 
 def test_augment_copies_need_rs_da():

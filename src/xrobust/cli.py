@@ -24,7 +24,7 @@ def _int_list(value: str) -> list[str]:
 
 
 def _add_train_options(p: argparse.ArgumentParser) -> None:
-    from xrobust.robust.settings import NOISE_KINDS, NORMS, SUBSTITUTIONS
+    from xrobust.robust.settings import AUGMENT_MODES, NOISE_KINDS, NORMS
     from xrobust.training.config import METHODS, PRECISIONS, TrainConfig
 
     d = TrainConfig()
@@ -77,12 +77,12 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     robust.add_argument("--synonyms", default="",
                         help="rs-da: synonym table JSON, word -> neighbours "
                              "(default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
-    robust.add_argument("--substitution", default=d.substitution, choices=SUBSTITUTIONS,
-                        help="rs-da: draw every word occurrence independently, or once per word and pair "
-                             "(a word in both sentences gets the same substitute)")
+    _add_substitution_options(robust, d.synonym_lookup, d.substitution)
     robust.add_argument("--augment-copies", type=int, default=d.augment_copies,
-                        help="rs-da: perturbed copies of each example per epoch, each drawn afresh "
-                             "(paper: 10 for PAWS-X, 3 for XNLI)")
+                        help="rs-da: perturbed copies of each example per epoch (paper: 10 for PAWS-X, 3 for XNLI)")
+    robust.add_argument("--augment-mode", default=d.augment_mode, choices=AUGMENT_MODES,
+                        help="rs-da: dynamic (copies drawn afresh every epoch) or static (drawn once and "
+                             "reused every epoch, as the paper's perturb.py; what `xrobust augment` writes)")
     robust.add_argument("--noise", default=d.noise, choices=NOISE_KINDS,
                         help="rs-ri: noise on each token's word embedding: uniform in an L2 ball, or Gaussian")
     robust.add_argument("--noise-radius", type=float, default=d.noise_radius,
@@ -97,6 +97,19 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     robust.add_argument("--adv-norm", default=d.adv_norm, choices=NORMS, help="adv/freelb: l2 or linf ball")
     robust.add_argument("--adv-weight", type=float, default=d.adv_weight,
                         help="adv: loss = clean + weight * adversarial")
+
+
+def _add_substitution_options(group, lookup_default: str, draw_default: str) -> None:
+    """The rs-da substitution rule (train, augment): docs/robust-training.md explains both."""
+    from xrobust.robust.settings import SUBSTITUTIONS, SYNONYM_LOOKUPS
+
+    group.add_argument("--synonym-lookup", default=lookup_default, choices=SYNONYM_LOOKUPS,
+                       help="rs-da: published (Robust-XLT's perturb.py: space-delimited tokens looked up exactly "
+                            "as written, so capitalised or punctuated tokens never change) or case-insensitive "
+                            "(words between punctuation, any case, capitalisation restored: names change too)")
+    group.add_argument("--substitution", default=draw_default, choices=SUBSTITUTIONS,
+                       help="rs-da: draw every word occurrence independently (the paper), or once per word and "
+                            "pair (a word in both sentences gets the same substitute)")
 
 
 def _config_from_args(args) -> "TrainConfig":
@@ -115,7 +128,7 @@ def _config_from_args(args) -> "TrainConfig":
 
 def _smoothing_from_args(args):
     """SmoothingSettings from `evaluate`'s options, or None without --smooth."""
-    from xrobust.robust.settings import EmbeddingNoise, SmoothingSettings
+    from xrobust.robust.settings import EmbeddingNoise, SmoothingSettings, SubstitutionRule
 
     if args.smooth is None:
         return None
@@ -125,11 +138,12 @@ def _smoothing_from_args(args):
         raise UserError("--noise-radius / --noise-sigma: must be at least 0")
     noise = EmbeddingNoise(args.smooth_perturbation if args.smooth_perturbation != "synonyms" else "uniform-ball",
                            args.noise_radius, args.noise_sigma)
-    return SmoothingSettings(args.smooth, args.smooth_perturbation, noise, args.smooth_seed)
+    return SmoothingSettings(args.smooth, args.smooth_perturbation, noise, args.smooth_seed,
+                             SubstitutionRule(lookup=args.synonym_lookup))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from xrobust.robust.settings import SMOOTHING_KINDS
+    from xrobust.robust.settings import SMOOTHING_KINDS, SYNONYM_LOOKUPS
 
     parser = _Parser(prog="xrobust", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -160,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "uniform-ball / gaussian: noise on each token's word embedding")
     smooth.add_argument("--synonyms", default="",
                         help="synonym table JSON (default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
+    smooth.add_argument("--synonym-lookup", default="published", choices=SYNONYM_LOOKUPS,
+                        help="synonyms: which words can change, as rs-da's option of that name")
     smooth.add_argument("--noise-radius", type=float, default=0.5, help="uniform-ball: L2 radius per token")
     smooth.add_argument("--noise-sigma", type=float, default=0.02, help="gaussian: standard deviation per coordinate")
     smooth.add_argument("--smooth-seed", type=int, default=0, help="seed of the perturbation draws")
@@ -172,6 +188,18 @@ def build_parser() -> argparse.ArgumentParser:
     from xrobust.attacks.cli import add_attack_parser
 
     add_attack_parser(commands)
+
+    augment = commands.add_parser("augment", help="write rs-da's synonym-substituted copies of a split in the "
+                                  "XTREME layout (the copies a --augment-mode static run trains on)")
+    augment.add_argument("--task", required=True, help="pawsx, xnli or mnli")
+    augment.add_argument("--split", default="train", help="the English split to perturb")
+    augment.add_argument("--copies", type=int, default=10, help="perturbed copies per pair (paper: 10 for PAWS-X)")
+    augment.add_argument("--seed", type=int, default=42, help="the seed of the training run whose copies to write")
+    augment.add_argument("--synonyms", default="",
+                         help="synonym table JSON (default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
+    _add_substitution_options(augment, "published", "independent")
+    augment.add_argument("--data-dir", help="XTREME-layout folder (default: $XROBUST_DATA)")
+    augment.add_argument("--output-dir", required=True, help="writes <task>/<split>-en.tsv and augment.json here")
 
     compare = commands.add_parser("compare", help="compare finished runs by method over seeds: mean +- std "
                                   "per language, generalized averages, paired differences with 95%% intervals")
@@ -247,6 +275,21 @@ def _dispatch(args) -> int:
         from xrobust.attacks.cli import run_attack
 
         return run_attack(args)
+    if args.command == "augment":
+        from xrobust.lexicon.synonyms import default_synonyms_path
+        from xrobust.robust.augment_files import write_augmented_split
+        from xrobust.robust.settings import SubstitutionRule
+        from xrobust.tasks.xtreme import data_dir_from
+
+        summary = write_augmented_split(
+            data_dir_from(args.data_dir), args.task, args.split, args.copies, args.seed,
+            Path(args.synonyms) if args.synonyms else default_synonyms_path(),
+            SubstitutionRule(args.synonym_lookup, args.substitution), Path(args.output_dir))
+        print(f"{summary['pairs_written']} pairs ({args.copies} copies of {summary['source']['kept']}) written to "
+              f"{summary['output']}; per sentence: {summary['changed_per_sentence']} of {summary['words_per_sentence']} "
+              f"words changed ({summary['changed_fraction']:.1%}), {summary['unchanged_sentences']:.1%} of "
+              "sentences unchanged")
+        return 0
     if args.command == "compare":
         from xrobust.results.compare import comparison_plot, comparison_table, group_runs, load_run, summarise
         from xrobust.results.rundir import write_json, write_text

@@ -1,7 +1,9 @@
 """Synonym tables (word -> neighbours), such as the counter-fitted neighbours of Robust-XLT.
 
-Lookup is case-insensitive; callers restore the original capitalisation with
-`words.restore_case`, so capitalised words (sentence starts, names) are covered too.
+Two look-ups: `exact` matches a token exactly as written, as Robust-XLT's rs-da does (the
+counter-fitted keys are lower-case, so capitalised tokens have no neighbours); `choices`
+and `neighbours` are case-insensitive and give replacements the original's capitalisation
+(`words.restore_case`), for attacks and the `case-insensitive` rs-da rule.
 """
 
 import json
@@ -24,6 +26,8 @@ def default_synonyms_path() -> Path:
 
 class SynonymTable:
     def __init__(self, neighbours: dict[str, list[str]]):
+        # As written in the file, for exact look-ups (keys with no neighbours dropped).
+        self._exact = {word: list(words) for word, words in neighbours.items() if words}
         # Keys lower-cased once; neighbours equal to the word itself are dropped.
         self._table = {}
         for word, words in neighbours.items():
@@ -42,6 +46,10 @@ class SynonymTable:
         if not isinstance(data, dict):
             raise UserError(f"{path}: expected a JSON object mapping words to lists of neighbours")
         return cls(data)
+
+    def exact(self, word: str) -> list[str]:
+        """The neighbours listed for `word` exactly as written ([] when it is not a key)."""
+        return self._exact.get(word, [])
 
     def neighbours(self, word: str) -> list[str]:
         return self._table.get(word.lower(), [])

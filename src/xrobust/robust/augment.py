@@ -1,59 +1,124 @@
 """RS-DA: randomized smoothing by data augmentation with synonym substitution.
 
-Every English word found in the synonym table is replaced, independently and uniformly,
-by one of {itself} + its neighbours; a fresh draw for every copy of every example (with
-`per-pair` substitution, one draw per word and pair, so both sentences change alike).
-Nothing is written to disk: training makes and tokenizes the copies on the fly, a pool of
-batches at a time (`xrobust.training.augmented_batches`).
+A copy of a pair replaces each substitutable word by a uniform draw from {itself} + its
+neighbours. Which words are substitutable, and whether a word shared by both sentences is
+drawn once, is the `SubstitutionRule`:
+
+- lookup `published` (default): Robust-XLT's `perturb.py`: tokens between single spaces,
+  looked up exactly as written. A token with punctuation attached ("Jr.", "war,") or a
+  capital letter ("Green", "The") is not a key of the counter-fitted table, so it never
+  changes. Scripts written without spaces (zh, ja, th, ...) use `split_words` instead, so
+  that there is a word to look up at all.
+- lookup `case-insensitive` (xrobust 0.1): words between punctuation (`split_words`), looked
+  up lower-cased; the replacement takes the original's capitalisation, so names change too.
+- draw `independent` (the paper's): every occurrence drawn on its own, the two sentences
+  independently; `per-pair`: one draw per word and pair, so a shared word stays shared.
+
+Every copy has its own random stream (`copy_rng`), so a copy is a pure function of (seed,
+task, copy number[, epoch]): training rebuilds the same copies when it resumes, and
+`xrobust augment` writes exactly the copies of a `--augment-mode static` run.
 """
 
 import random
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from xrobust.lexicon.synonyms import SynonymTable
-from xrobust.lexicon.words import split_words
+from xrobust.lexicon.words import Piece, split_words
+from xrobust.robust.settings import SubstitutionRule
 from xrobust.tasks import Example
 
+# Languages written without spaces between words: `published` splits them into words with
+# `split_words`, since a space-delimited token there is a whole phrase.
+UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 
-def substitute_synonyms(text: str, table: SynonymTable, rng: random.Random, language: str = "en",
-                        drawn: dict[str, int] | None = None) -> str:
-    """`text` with each table word replaced by a uniform draw from {itself} + its neighbours.
 
-    Splitting is lossless, so spaces and punctuation stay exactly where they were, and the
-    replacement takes the original word's capitalisation. With `drawn` (lower-cased word ->
-    index of its draw), a word drawn before keeps its draw: pass one dict for both sentences
-    of a pair to substitute a word the same way wherever it occurs in the pair.
+def copy_rng(seed: int, task: str, copy: int, epoch: int | None) -> random.Random:
+    """The draws of one copy. `epoch=None`: the same copy every epoch (static copies).
+    (`random` seeds strings through SHA-512, independent of PYTHONHASHSEED.)"""
+    when = "static" if epoch is None else f"epoch{epoch}"
+    return random.Random(f"rs-da/{seed}/{when}/{task}/{copy}")
+
+
+def substitution_pieces(text: str, language: str, lookup: str) -> list[Piece]:
+    """`text` cut into the pieces the rule looks up (is_word) and the rest; lossless."""
+    if lookup == "case-insensitive" or language in UNSPACED_LANGUAGES:
+        return split_words(text, language)
+    pieces = []
+    for index, token in enumerate(text.split(" ")):  # exactly perturb.py's `sentence.split(' ')`
+        if index:
+            pieces.append(Piece(" ", False))
+        if token:
+            pieces.append(Piece(token, True))
+    return pieces
+
+
+def substitution_choices(word: str, table: SynonymTable, lookup: str) -> list[str]:
+    """{word} + its neighbours, the word first; just [word] when it has none."""
+    if lookup == "case-insensitive":
+        return table.choices(word)
+    return [word] + table.exact(word)
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """One perturbed sentence and how many of its words could and did change."""
+
+    text: str
+    words: int  # pieces the rule looked up (tokens or words)
+    substitutable: int  # of those, words with at least one neighbour
+    changed: int  # of those, replaced by a different word
+
+
+def substitute_synonyms(text: str, table: SynonymTable, rng: random.Random, rule: SubstitutionRule = SubstitutionRule(),
+                        language: str = "en", drawn: dict[str, int] | None = None) -> Substitution:
+    """`text` with each substitutable word replaced by a uniform draw from its choices.
+
+    Spaces and punctuation stay exactly where they were. With `drawn` (look-up key -> index
+    of its draw), a word drawn before keeps its draw: pass one dict for both sentences of a
+    pair to substitute a word the same way wherever it occurs in the pair (`per-pair`).
     """
-    pieces = split_words(text, language)
-    out = []
-    for piece in pieces:
-        if piece.is_word:
-            choices = table.choices(piece.text)
-            if len(choices) < 2:
-                out.append(piece.text)
-                continue
-            key = piece.text.lower()
-            if drawn is not None and key in drawn:
-                index = drawn[key]
-            else:
-                index = rng.randrange(len(choices))
-                if drawn is not None:
-                    drawn[key] = index
-            out.append(choices[index])
-        else:
+    out, words, substitutable, changed = [], 0, 0, 0
+    for piece in substitution_pieces(text, language, rule.lookup):
+        words += piece.is_word
+        choices = substitution_choices(piece.text, table, rule.lookup) if piece.is_word else []
+        if len(choices) < 2:
             out.append(piece.text)
-    return "".join(out)
+            continue
+        key = piece.text.lower() if rule.lookup == "case-insensitive" else piece.text
+        if drawn is not None and key in drawn:
+            index = drawn[key]
+        else:
+            index = rng.randrange(len(choices))
+            if drawn is not None:
+                drawn[key] = index
+        substitutable += 1
+        changed += index != 0
+        out.append(choices[index])
+    return Substitution("".join(out), words, substitutable, changed)
+
+
+def perturb_pair(example: Example, table: SynonymTable, rng: random.Random,
+                 rule: SubstitutionRule = SubstitutionRule()) -> tuple[Substitution, Substitution]:
+    """Both sentences of `example`, perturbed, with their counts (sentence1 drawn first)."""
+    drawn = {} if rule.draw == "per-pair" else None
+    return (substitute_synonyms(example.sentence1, table, rng, rule, example.language, drawn),
+            substitute_synonyms(example.sentence2, table, rng, rule, example.language, drawn))
+
+
+def perturb_example(example: Example, table: SynonymTable, rng: random.Random,
+                    rule: SubstitutionRule = SubstitutionRule()) -> Example:
+    """A perturbed copy of `example` (both sentences), label and id unchanged."""
+    first, second = perturb_pair(example, table, rng, rule)
+    return replace(example, sentence1=first.text, sentence2=second.text)
 
 
 def perturb_examples(examples: list[Example], table: SynonymTable, rng: random.Random,
-                     substitution: str = "independent") -> list[Example]:
-    """A freshly perturbed copy of each example (both sentences), label and id unchanged.
-    `independent`: every occurrence of a word is drawn on its own (the paper's rule);
-    `per-pair`: one draw per word and pair, so a word shared by both sentences stays shared
-    (for paraphrase tasks such as PAWS-X, where unmatched words signal "not a paraphrase")."""
-    out = []
-    for e in examples:
-        drawn = {} if substitution == "per-pair" else None
-        out.append(replace(e, sentence1=substitute_synonyms(e.sentence1, table, rng, e.language, drawn),
-                           sentence2=substitute_synonyms(e.sentence2, table, rng, e.language, drawn)))
-    return out
+                     rule: SubstitutionRule = SubstitutionRule()) -> list[Example]:
+    """A freshly perturbed copy of each example, all drawn from one stream (smoothing votes)."""
+    return [perturb_example(e, table, rng, rule) for e in examples]
+
+
+def augmented_copies(examples: list[Example], table: SynonymTable, rule: SubstitutionRule, seed: int, task: str,
+                     copies: list[int], epoch: int | None) -> list[Example]:
+    """The perturbed copies numbered `copies`; copy c is a perturbation of example c % len(examples)."""
+    return [perturb_example(examples[c % len(examples)], table, copy_rng(seed, task, c, epoch), rule) for c in copies]

@@ -6,7 +6,26 @@ from dataclasses import dataclass, field
 NOISE_KINDS = ("uniform-ball", "gaussian")
 NORMS = ("l2", "linf")
 SMOOTHING_KINDS = ("synonyms",) + NOISE_KINDS
-SUBSTITUTIONS = ("independent", "per-pair")  # rs-da: a draw per word occurrence, or per word and pair
+# rs-da / synonym smoothing: which words are looked up, and how draws are made
+# (docs/robust-training.md, "rs-da: the substitution rule").
+SYNONYM_LOOKUPS = ("published", "case-insensitive")  # Robust-XLT's perturb.py, or words in any case
+SUBSTITUTIONS = ("independent", "per-pair")  # a draw per word occurrence, or per word and pair
+AUGMENT_MODES = ("dynamic", "static")  # copies redrawn every epoch, or drawn once and reused
+
+
+@dataclass(frozen=True)
+class SubstitutionRule:
+    """How a synonym-substituted copy of a pair is made.
+
+    `published` (the default) substitutes what Robust-XLT's `perturb.py` substitutes:
+    space-delimited tokens looked up exactly as written, so capitalised tokens (names,
+    sentence starts) and tokens with punctuation attached ("Jr.", "war,") never change.
+    `case-insensitive` (xrobust 0.1's rule) finds words between punctuation, looks them up
+    lower-cased and gives the replacement the original's capitalisation.
+    """
+
+    lookup: str = "published"  # one of SYNONYM_LOOKUPS
+    draw: str = "independent"  # one of SUBSTITUTIONS
 
 
 @dataclass(frozen=True)
@@ -38,4 +57,5 @@ class SmoothingSettings:
     copies: int  # M perturbed copies per input
     kind: str = "synonyms"  # one of SMOOTHING_KINDS
     noise: EmbeddingNoise = field(default_factory=EmbeddingNoise)  # radius / sigma for the noise kinds
+    substitution: SubstitutionRule = field(default_factory=SubstitutionRule)  # the synonyms kind
     seed: int = 0

@@ -68,7 +68,7 @@ def _vote_synonyms(model, tokenizer, task, chunk, settings, synonyms, max_length
     rng = random.Random(f"smooth/{settings.seed}/{chunk_number}")
     # Example-major: the copies of example i are rows i*M .. i*M + M-1.
     repeated = [e for e in chunk for _ in range(settings.copies)]
-    perturbed = perturb_examples(repeated, synonyms, rng)
+    perturbed = perturb_examples(repeated, synonyms, rng, settings.substitution)
     encoded = encode_pairs(tokenizer, perturbed, task, max_length)
     batch = {k: v.to(device) for k, v in collate(encoded, list(range(len(perturbed))), tokenizer.pad_token_id).items()}
     logits = model(task.name, **{k: v for k, v in batch.items() if k != "labels"})

@@ -7,18 +7,19 @@ padding once perturbed. Here the copies are perturbed and tokenized one pool at 
 perturbed lengths and cut into batches, and the pool's batches are taken in a shuffled
 order. Each copy is tokenized once; one pool per task is in memory; nothing goes to disk.
 
-A pool is a pure function of (seed, epoch, task, pool number), and the order of batches is
-fixed before any pool is perturbed, so a resumed run rebuilds exactly the batches it had.
+Each copy is a pure function of (seed, task, copy number, epoch) (`augment.copy_rng`; with
+`static` copies, of the epoch too), and the order of batches is fixed before any pool is
+perturbed, so a resumed run rebuilds exactly the batches it had.
 """
 
 import math
-import random
 from dataclasses import dataclass
 
 import torch
 
 from xrobust.lexicon.synonyms import SynonymTable
-from xrobust.robust.augment import perturb_examples
+from xrobust.robust.augment import augmented_copies
+from xrobust.robust.settings import SubstitutionRule
 from xrobust.tasks import Example, get_task
 from xrobust.training.batching import POOL_BATCHES, EncodedPairs, encode_pairs
 
@@ -29,21 +30,17 @@ class PoolSlot:
     slot: int  # which of its batches, counted after sorting the pool by perturbed length
 
 
-def pool_rng(seed: int, epoch: int, task: str, pool: int) -> random.Random:
-    """The substitution draws of one pool. (`random` seeds strings through SHA-512,
-    independent of PYTHONHASHSEED.)"""
-    return random.Random(f"rs-da/{seed}/{epoch}/{task}/{pool}")
-
-
 class AugmentedEpoch:
     """One task's rs-da copies for one epoch: `copies` perturbed versions of every example.
-    Copy index i stands for a fresh perturbation of example i % len(examples)."""
+    Copy index i stands for a perturbation of example i % len(examples): drawn afresh each
+    epoch (`static=False`), or the same in every epoch (`static=True`, the paper's copies
+    written once and reused)."""
 
     def __init__(self, task: str, examples: list[Example], table: SynonymTable, tokenizer, copies: int,
                  batch_size: int, max_length: int, seed: int, epoch: int, group_by_length: bool = True,
-                 substitution: str = "independent"):
+                 rule: SubstitutionRule = SubstitutionRule(), static: bool = False):
         self.task, self.examples, self.table, self.tokenizer = task, examples, table, tokenizer
-        self.substitution = substitution
+        self.rule, self.static = rule, static
         self.batch_size, self.max_length, self.group_by_length = batch_size, max_length, group_by_length
         self.seed, self.epoch = seed, epoch
         generator = torch.Generator().manual_seed(seed * 1000 + epoch)
@@ -63,10 +60,13 @@ class AugmentedEpoch:
         _, encoded, batches = self._pool
         return encoded, batches[key.slot]
 
+    def copies(self, number: int) -> list[Example]:
+        """The perturbed copies of pool `number`, in the pool's order."""
+        return augmented_copies(self.examples, self.table, self.rule, self.seed, self.task, self.pools[number],
+                                None if self.static else self.epoch)
+
     def _build(self, number: int) -> tuple[EncodedPairs, list[list[int]]]:
-        sources = [self.examples[i % len(self.examples)] for i in self.pools[number]]
-        copies = perturb_examples(sources, self.table, pool_rng(self.seed, self.epoch, self.task, number),
-                                  self.substitution)
+        copies = self.copies(number)
         encoded = encode_pairs(self.tokenizer, copies, get_task(self.task), self.max_length)
         rows = list(range(len(encoded)))
         if self.group_by_length:

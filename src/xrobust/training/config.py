@@ -7,7 +7,16 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from xrobust.errors import UserError
-from xrobust.robust.settings import NOISE_KINDS, NORMS, SUBSTITUTIONS, AdversarialSettings, EmbeddingNoise
+from xrobust.robust.settings import (
+    AUGMENT_MODES,
+    NOISE_KINDS,
+    NORMS,
+    SUBSTITUTIONS,
+    SYNONYM_LOOKUPS,
+    AdversarialSettings,
+    EmbeddingNoise,
+    SubstitutionRule,
+)
 
 # standard: cross-entropy; rs-da: synonym-substitution copies; rs-ri: noise on word embeddings;
 # adv: PGD (clean + weighted adversarial loss); freelb: FreeLB's accumulated ascent steps.
@@ -47,6 +56,8 @@ class TrainConfig:
     # Robust objectives (each setting is used by the method(s) named; see docs/robust-training.md)
     synonyms: str = ""  # rs-da: synonym table JSON ("" = $XROBUST_RESOURCES/counterfitted_neighbors.json)
     augment_copies: int = 1  # rs-da: perturbed copies of each example per epoch (paper: 10 PAWS-X, 3 XNLI)
+    augment_mode: str = "dynamic"  # rs-da: copies redrawn every epoch, or static (drawn once, as the paper)
+    synonym_lookup: str = "published"  # rs-da: published (perturb.py: space tokens, exact case) or case-insensitive
     substitution: str = "independent"  # rs-da: independent (every occurrence) or per-pair (one draw per word)
     noise: str = "uniform-ball"  # rs-ri: uniform-ball (L2, per token) or gaussian
     noise_radius: float = 0.5  # rs-ri uniform-ball: L2 radius per token
@@ -96,6 +107,12 @@ class TrainConfig:
             (self.substitution in SUBSTITUTIONS, "--substitution", f"one of {', '.join(SUBSTITUTIONS)}"),
             (self.substitution == "independent" or self.method == "rs-da", "--substitution",
              "independent unless --method rs-da"),
+            (self.synonym_lookup in SYNONYM_LOOKUPS, "--synonym-lookup", f"one of {', '.join(SYNONYM_LOOKUPS)}"),
+            (self.synonym_lookup == "published" or self.method == "rs-da", "--synonym-lookup",
+             "published unless --method rs-da"),
+            (self.augment_mode in AUGMENT_MODES, "--augment-mode", f"one of {', '.join(AUGMENT_MODES)}"),
+            (self.augment_mode == "dynamic" or self.method == "rs-da", "--augment-mode",
+             "dynamic unless --method rs-da"),
             (self.noise in NOISE_KINDS, "--noise", f"one of {', '.join(NOISE_KINDS)}"),
             (self.noise_radius >= 0, "--noise-radius", "at least 0"),
             (self.noise_sigma >= 0, "--noise-sigma", "at least 0"),
@@ -119,6 +136,9 @@ class TrainConfig:
     def embedding_noise(self) -> EmbeddingNoise:
         return EmbeddingNoise(self.noise, self.noise_radius, self.noise_sigma)
 
+    def substitution_rule(self) -> SubstitutionRule:
+        return SubstitutionRule(self.synonym_lookup, self.substitution)
+
     def adversarial(self) -> AdversarialSettings:
         return AdversarialSettings(self.adv_eps, self.adv_step_size, self.adv_steps, self.adv_norm, self.adv_weight)
 
@@ -131,4 +151,8 @@ class TrainConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise UserError(f"{source}: unknown setting(s) {', '.join(unknown)}")
+        if values.get("method") == "rs-da" and "synonym_lookup" not in values:
+            # Written before the published rule became the default: that run looked words up
+            # case-insensitively, and resuming it must not change its rule.
+            values = {**values, "synonym_lookup": "case-insensitive"}
         return cls(**values)

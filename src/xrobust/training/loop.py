@@ -76,7 +76,8 @@ class EpochBatches:
             if config.method == "rs-da":
                 copies = AugmentedEpoch(task, plan.train_examples[task], plan.synonyms, tokenizer,
                                         config.augment_copies, config.batch_size, config.max_length, seed, epoch,
-                                        group_by_length=group, substitution=config.substitution)
+                                        group_by_length=group, rule=config.substitution_rule(),
+                                        static=config.augment_mode == "static")
                 self.augmented[task] = copies
                 tagged.extend((task, slot) for slot in copies.slots)
             else:
