@@ -27,7 +27,7 @@ from xrobust.training.config import TrainConfig
 PER_RUN = {"seed", "output_dir"}
 METHOD_OPTIONS = {
     "standard": (),
-    "rs-da": ("synonyms", "substitution", "augment_copies"),
+    "rs-da": ("synonyms", "synonym_lookup", "substitution", "augment_copies", "augment_mode"),
     "rs-ri": ("noise", "noise_radius", "noise_sigma"),
     "adv": ("adv_eps", "adv_step_size", "adv_steps", "adv_norm", "adv_weight"),
     "freelb": ("adv_eps", "adv_step_size", "adv_steps", "adv_norm"),
