@@ -42,11 +42,15 @@ def test_mean_std_and_paired_difference_over_seeds(tmp_path):
 
 
 def test_method_options_split_groups(tmp_path):
-    runs = [fake_run(tmp_path, "a", "rs-da", 1, {"en": 0.5}, synonyms="/x/counterfitted_neighbors.json"),
+    runs = [fake_run(tmp_path, "a", "rs-da", 1, {"en": 0.5}, synonyms="/x/counterfitted_neighbors.json",
+                     synonym_lookup="published"),
             fake_run(tmp_path, "b", "rs-da", 1, {"en": 0.6}, synonyms="/y/counterfitted_neighbors.json",
-                     substitution="per-pair")]
+                     substitution="per-pair", synonym_lookup="published"),
+            # written before the published rule existed: it looked words up case-insensitively
+            fake_run(tmp_path, "c", "rs-da", 1, {"en": 0.6}, synonyms="/y/counterfitted_neighbors.json")]
     groups = group_runs([load_run(r) for r in runs])
-    assert [g.method for g in groups] == ["rs-da", "rs-da (substitution=per-pair)"]
+    assert [g.method for g in groups] == ["rs-da", "rs-da (substitution=per-pair)",
+                                          "rs-da (synonym-lookup=case-insensitive)"]
 
 
 def test_paired_interval_uses_student_t():
