@@ -23,14 +23,21 @@ def _int_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _intermediate_list(value: str) -> list[str]:
+    """`mnli,xnli` -> two English sources; `xnli:dev:de,es` -> one source in two languages."""
+    return [value.strip()] if ":" in value else _int_list(value)
+
+
 def _add_train_options(p: argparse.ArgumentParser) -> None:
     from xrobust.robust.settings import AUGMENT_MODES, NOISE_KINDS, NORMS
     from xrobust.training.config import METHODS, PRECISIONS, TrainConfig
 
     d = TrainConfig()
     p.add_argument("--task", help="target task: pawsx, xnli or mnli (required unless --config)")
-    p.add_argument("--intermediate", type=_int_list, default=[],
-                   help="intermediate task(s) trained first, e.g. mnli or mnli,xnli (one multi-task stage)")
+    p.add_argument("--intermediate", action="append", type=_intermediate_list,
+                   help="intermediate task(s) trained first as one multi-task stage: mnli, or mnli,xnli, or "
+                        "TASK:SPLIT:LANG,LANG for labelled pairs spread over languages, e.g. xnli:dev:de,es,fr "
+                        "(repeat the option for several such sources)")
     p.add_argument("--model", default=d.model,
                    help="'default' (packaged multilingual-e5-small, 4-bit weights), a Hugging Face id or a folder")
     p.add_argument("--method", default=d.method, choices=METHODS,
@@ -42,7 +49,12 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
                    "the same command resumes it")
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--intermediate-epochs", type=int, default=d.intermediate_epochs)
-    p.add_argument("--max-train-examples", type=int, help="use the first N English training pairs")
+    p.add_argument("--max-train-examples", type=int, help="use the first N training pairs")
+    p.add_argument("--train-split", default=d.train_split,
+                   help="the split the target task's labelled pairs come from (its rows are then held out of "
+                        "model selection and evaluation)")
+    p.add_argument("--train-languages", type=_int_list, default=d.train_languages,
+                   help="languages of those pairs: row i in language i mod N (default: en)")
     p.add_argument("--max-intermediate-examples", type=int, help="the first N pairs of each intermediate task")
     p.add_argument("--max-dev-examples", type=int, help="English dev pairs for model selection (evenly spaced)")
     p.add_argument("--max-eval-examples", type=int, help="pairs per language in the final evaluation")
@@ -119,6 +131,7 @@ def _config_from_args(args) -> "TrainConfig":
     values = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
     values["data_dir"] = str(data_dir_from(args.data_dir))
     values["output_dir"] = args.output_dir or ""
+    values["intermediate"] = [source for group in args.intermediate or [] for source in group]
     if values.get("method") == "rs-da" and not values.get("synonyms"):
         from xrobust.lexicon.synonyms import default_synonyms_path
 

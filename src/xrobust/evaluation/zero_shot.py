@@ -16,11 +16,14 @@ from xrobust.training.batching import encode_pairs
 
 def evaluate_languages(model, tokenizer, task: TaskSpec, data_dir, split: str, languages, *,
                        max_examples: int | None, max_length: int, batch_size: int, output_dir: Path,
-                       blank_policy: str = "skip", seed: int = 0, autocast_dtype=None) -> dict:
-    """Score every language; write predictions/{split}-{lang}.jsonl; return the metrics."""
+                       blank_policy: str = "skip", seed: int = 0, autocast_dtype=None,
+                       exclude_ids: set[str] = frozenset()) -> dict:
+    """Score every language; write predictions/{split}-{lang}.jsonl; return the metrics.
+    Rows in `exclude_ids` (pairs the model trained on, in any language) are left out."""
     loaded = {}
     for language in languages:
         examples, report = load_examples(data_dir, task, split, language, blank_policy)
+        examples = [e for e in examples if e.id not in exclude_ids]
         loaded[language] = (evenly_spaced(examples, report.rows, max_examples), report)
     total = sum(len(examples) for examples, _ in loaded.values())
     accuracy, ci95, counts, skipped = {}, {}, {}, {}
@@ -44,6 +47,7 @@ def evaluate_languages(model, tokenizer, task: TaskSpec, data_dir, split: str, l
         "ci95": ci95,
         "n": counts,
         "skipped_blank": skipped,
+        **({"excluded_training_rows": len(exclude_ids)} if exclude_ids else {}),
         "average": float(np.mean(list(accuracy.values()))) if accuracy else float("nan"),
         "eval_seconds": round(seconds, 2),
         "eval_examples_per_second": round(total / seconds, 2) if seconds > 0 else None,

@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from xrobust.errors import UserError
+from xrobust.tasks.sources import TrainingSource
 from xrobust.robust.settings import (
     AUGMENT_MODES,
     NOISE_KINDS,
@@ -28,13 +29,17 @@ PRECISIONS = ("fp32", "bf16", "fp16")
 class TrainConfig:
     # What to train
     task: str = "xnli"
-    intermediate: list[str] = field(default_factory=list)  # intermediate tasks, trained as one multi-task stage
+    # Intermediate sources, trained first as one multi-task stage: "mnli" (English train pairs)
+    # or "task:split:lang,lang" (e.g. "xnli:dev:de,es": labelled dev rows spread over languages).
+    intermediate: list[str] = field(default_factory=list)
     model: str = "default"  # "default" (packaged multilingual-e5-small), a hub id or a local folder
     method: str = "standard"
     data_dir: str = ""  # XTREME-layout folder, or "hub"
     output_dir: str = ""
     # Data
-    max_train_examples: int | None = None  # first N English training pairs of the target task
+    max_train_examples: int | None = None  # first N training pairs of the target task
+    train_split: str = "train"  # the target task's labelled pairs: this split (rows used are held out of
+    train_languages: list[str] = field(default_factory=lambda: ["en"])  # selection and evaluation) in these
     max_intermediate_examples: int | None = None  # per intermediate task
     max_dev_examples: int | None = None  # English dev pairs used for model selection (evenly spaced)
     max_length: int = 128
@@ -86,9 +91,8 @@ class TrainConfig:
         from xrobust.encoders.classifier import POOLINGS
         from xrobust.tasks import get_task
 
-        get_task(self.task)
-        for name in self.intermediate:
-            get_task(name)
+        self.training_source()
+        intermediate = self.intermediate_sources()
         checks = [
             (self.method in METHODS, "--method", f"one of {', '.join(METHODS)}"),
             (self.precision in PRECISIONS, "--precision", f"one of {', '.join(PRECISIONS)}"),
@@ -130,8 +134,19 @@ class TrainConfig:
         for ok, option, expected in checks:
             if not ok:
                 raise UserError(f"{option}: must be {expected}")
-        if self.task in self.intermediate:
+        tasks = [source.task for source in intermediate]
+        if self.task in tasks:
+            # The target's own pairs (its evaluation data included) are never an intermediate stage.
             raise UserError(f"--intermediate: {self.task} is the target task; an intermediate task must differ")
+        if len(set(tasks)) != len(tasks):
+            raise UserError("--intermediate: a task is listed twice (one head per task in a stage)")
+
+    def training_source(self) -> TrainingSource:
+        return TrainingSource.parse(f"{self.task}:{self.train_split}:{','.join(self.train_languages)}",
+                                    "--train-split/--train-languages")
+
+    def intermediate_sources(self) -> list[TrainingSource]:
+        return [TrainingSource.parse(entry, "--intermediate") for entry in self.intermediate]
 
     def embedding_noise(self) -> EmbeddingNoise:
         return EmbeddingNoise(self.noise, self.noise_radius, self.noise_sigma)

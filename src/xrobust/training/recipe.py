@@ -20,6 +20,7 @@ from xrobust.results.plots import accuracy_plot
 from xrobust.results.report import accuracy_table
 from xrobust.results.rundir import environment, file_sha256, read_json, write_json
 from xrobust.tasks import evenly_spaced, get_task, load_examples, parse_languages
+from xrobust.tasks.sources import TrainingSource, evenly_spaced_excluding, spread_over_languages
 from xrobust.training.batching import encode_pairs
 from xrobust.training.checkpoint import discard_resume_state
 from xrobust.training.config import TrainConfig
@@ -32,7 +33,7 @@ def default_output_dir(config: TrainConfig) -> str:
     """Deterministic, so that repeating a command finds (and resumes) its own run."""
     parts = [config.task]
     if config.intermediate:
-        parts.append("after-" + "+".join(config.intermediate))
+        parts.append("after-" + "+".join(source.slug() for source in config.intermediate_sources()))
     parts += [config.method, Path(config.model.rstrip("/")).name, f"s{config.seed}"]
     return str(Path("runs") / "-".join(parts))
 
@@ -50,24 +51,51 @@ def run_training(config: TrainConfig) -> Path:
     torch.manual_seed(config.seed)
     source = resolve_encoder(config.model)
     data_files = {}
+    used = {}  # (stage, task) -> the rows a stage trains on, per language
 
-    def english(task_name: str, split: str, limit: int | None, spaced: bool):
-        task = get_task(task_name)
-        examples, report = load_examples(config.data_dir, task, split, "en", config.blank_policy)
-        examples = evenly_spaced(examples, report.rows, limit) if spaced else examples[:limit]
+    def read(task_name: str, split: str, language: str):
+        examples, report = load_examples(config.data_dir, get_task(task_name), split, language, config.blank_policy)
         data_files[report.path] = {"rows": report.rows, "kept": report.kept, "blank_lines": report.blank_lines,
                                    "sha256": None if report.path.startswith("hub:") else file_sha256(Path(report.path))}
-        return examples
+        return examples, report
 
-    # (stage name, tasks, training-pair limit, epochs): intermediate tasks first, then the target
+    def training_pairs(source: TrainingSource, limit: int | None):
+        if source.languages == ("en",):
+            return read(source.task, source.split, "en")[0][:limit]
+        if str(config.data_dir) == "hub":
+            raise UserError(f"--intermediate {source.task}:{source.split}: pairs spread over languages need an "
+                            "XTREME-layout --data-dir")
+        per_language = {lang: read(source.task, source.split, lang) for lang in source.languages}
+        return spread_over_languages(per_language, source.languages, source.split, limit)
+
+    def selection_pairs(source: TrainingSource, train: list):
+        """English dev pairs for model selection, without the rows the stage trains on."""
+        held_out = {e.id for e in train} if source.split == "dev" else set()
+        dev, report = read(source.task, "dev", "en")
+        if not held_out:
+            return evenly_spaced(dev, report.rows, config.max_dev_examples)
+        return evenly_spaced_excluding(dev, held_out, config.max_dev_examples)
+
+    # (stage name, sources, training-pair limit, epochs): intermediate tasks first, then the target
     stage_specs = []
-    if config.intermediate:
-        stage_specs.append(("stage-1-" + "+".join(config.intermediate), config.intermediate,
+    intermediate = config.intermediate_sources()
+    if intermediate:
+        stage_specs.append(("stage-1-" + "+".join(s.slug() for s in intermediate), intermediate,
                            config.max_intermediate_examples, config.intermediate_epochs))
-    stage_specs.append((f"stage-{len(stage_specs) + 1}-{config.task}", [config.task],
+    target = config.training_source()
+    stage_specs.append((f"stage-{len(stage_specs) + 1}-{target.slug()}", [target],
                        config.max_train_examples, config.epochs))
-    stage_data = [(name, {t: (english(t, "train", limit, False), english(t, "dev", config.max_dev_examples, True))
-                          for t in tasks}, epochs) for name, tasks, limit, epochs in stage_specs]
+    stage_data = []
+    for name, sources, limit, epochs in stage_specs:
+        data = {}
+        for s in sources:
+            train = training_pairs(s, limit)
+            data[s.task] = (train, selection_pairs(s, train))
+            used[name, s.task] = _rows_used(s, train)
+        stage_data.append((name, data, epochs))
+    # Rows the target stage trained on never count in its evaluation (when it trains on the
+    # evaluation split, e.g. XNLI dev as an intermediate task trained as a run of its own).
+    eval_excluded = {e.id for e in stage_data[-1][1][config.task][0]} if target.split == config.eval_split else set()
     synonyms = None
     if config.method == "rs-da":  # the table every rs-da batch draws its substitutions from
         table_path = Path(config.synonyms) if config.synonyms else default_synonyms_path()
@@ -106,6 +134,7 @@ def run_training(config: TrainConfig) -> Path:
             state = train_stage(plan, model, tokenizer, config, stage_dir, best_dir)
             write_json(stage_dir / "stage.json", {
                 "name": plan.name, "tasks": list(plan.train), "epochs": plan.epochs,
+                "sources": [used[plan.name, t] for t in plan.train],
                 "train_examples": {t: len(p) for t, p in plan.train.items()},
                 "dev_examples": {t: len(p) for t, p in plan.dev.items()},
                 "steps": state.step, "best_step": state.best_step, "best_dev_score": state.best_score,
@@ -123,7 +152,7 @@ def run_training(config: TrainConfig) -> Path:
         model, tokenizer, task, config.data_dir, config.eval_split, languages,
         max_examples=config.max_eval_examples, max_length=config.max_length,
         batch_size=config.eval_batch_size, output_dir=run_dir, blank_policy=config.blank_policy,
-        seed=config.seed, autocast_dtype=autocast_dtype(config.precision))
+        seed=config.seed, autocast_dtype=autocast_dtype(config.precision), exclude_ids=eval_excluded)
     stages = [read_json(run_dir / p.name / "stage.json") for p in plans]
     metrics = {
         "task": config.task, "split": config.eval_split, "model": config.model, "encoder": source.description,
@@ -138,6 +167,29 @@ def run_training(config: TrainConfig) -> Path:
     accuracy_plot(metrics, run_dir / "accuracy.png")
     print(accuracy_table(metrics))
     return run_dir
+
+
+def _rows_used(source: TrainingSource, train: list) -> dict:
+    """What a stage trains on, for stage.json: the source, and pairs and row ids per language."""
+    rows: dict[str, list[int]] = {}
+    for example in train:
+        rows.setdefault(example.language, []).append(int(example.id.rsplit("-", 1)[1]) if "-" in example.id else -1)
+    return {"task": source.task, "split": source.split, "languages": list(source.languages), "pairs": len(train),
+            "pairs_per_language": {lang: len(r) for lang, r in rows.items()},
+            "rows": {lang: _ranges(r) for lang, r in rows.items()}}
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 17, 31] -> "1-3,17,31": row numbers, compactly (each language's are a stride)."""
+    out, numbers = [], sorted(numbers)
+    start = previous = numbers[0] if numbers else None
+    for n in numbers[1:] + [None]:
+        if n is not None and n == previous + 1:
+            previous = n
+            continue
+        out.append(str(start) if start == previous else f"{start}-{previous}")
+        start = previous = n
+    return ",".join(out)
 
 
 def _same_run(run_dir: Path, config: TrainConfig) -> bool:
