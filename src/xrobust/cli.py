@@ -30,7 +30,8 @@ def _intermediate_list(value: str) -> list[str]:
 
 def _add_train_options(p: argparse.ArgumentParser) -> None:
     from xrobust.robust.settings import AUGMENT_MODES, NOISE_KINDS, NORMS
-    from xrobust.training.config import METHODS, PRECISIONS, TrainConfig
+    from xrobust.encoders.devices import PRECISIONS
+    from xrobust.training.config import METHODS, TrainConfig
 
     d = TrainConfig()
     p.add_argument("--task", help="target task: pawsx, xnli or mnli (required unless --config)")
@@ -74,7 +75,8 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dropout", type=float, default=d.dropout)
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--precision", default=d.precision, choices=PRECISIONS,
-                   help="bf16 autocast (CPU or GPU) or fp16 mixed precision (GPU)")
+                   help="bf16 autocast (CPU or GPU), fp16 mixed precision (GPU), or auto: bf16 where the "
+                        "hardware runs it natively (CPU with AVX512-BF16/AMX, CUDA >= 8.0), else fp32")
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:1, ...")
     p.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, help="optimizer steps (0: epoch ends)")
     p.add_argument("--eval-every", type=int, default=d.eval_every,
@@ -156,6 +158,7 @@ def _smoothing_from_args(args):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from xrobust.encoders.devices import PRECISIONS
     from xrobust.robust.settings import SMOOTHING_KINDS, SYNONYM_LOOKUPS
 
     parser = _Parser(prog="xrobust", description=__doc__)
@@ -175,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--max-examples", type=int, help="pairs per language (evenly spaced)")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--max-length", type=int, help="default: the training run's")
+    evaluate.add_argument("--precision", default="fp32", choices=PRECISIONS,
+                          help="fp32, bf16 (autocast), fp16 (GPU) or auto (bf16 where the hardware runs it natively)")
     evaluate.add_argument("--generalized", action="store_true",
                           help="score every (sentence1 language, sentence2 language) combination of the "
                                "row-aligned files; writes generalized.json and a heatmap")
@@ -263,7 +268,8 @@ def _dispatch(args) -> int:
         metrics, out = evaluate_checkpoint(args.checkpoint, args.task, args.split, args.languages,
                                            data_dir_from(args.data_dir), args.output_dir, args.max_examples,
                                            args.batch_size, args.max_length, smoothing=smoothing,
-                                           synonyms=args.synonyms, generalized=args.generalized)
+                                           synonyms=args.synonyms, generalized=args.generalized,
+                                           precision=args.precision)
         if args.generalized:
             from xrobust.evaluation.generalized import GeneralizedResult, generalized_table
 

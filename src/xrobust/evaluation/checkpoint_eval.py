@@ -3,7 +3,10 @@
 from dataclasses import asdict
 from pathlib import Path
 
+import torch
+
 from xrobust.encoders.classifier import HEAD_CONFIG, load_classifier
+from xrobust.encoders.devices import resolve_precision
 from xrobust.errors import UserError
 from xrobust.evaluation.generalized import (GENERALIZED_JSON, GENERALIZED_PNG, generalized_accuracy, load_parallel,
                                             plot_heatmap)
@@ -47,7 +50,8 @@ def pick_head(head_config: dict, task_name: str, option: str = "--task") -> str:
 def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: str | None, data_dir,
                         output_dir: str | None, max_examples: int | None, batch_size: int,
                         max_length: int | None, smoothing: SmoothingSettings | None = None,
-                        synonyms: str = "", generalized: bool = False) -> tuple[dict, Path]:
+                        synonyms: str = "", generalized: bool = False,
+                        precision: str = "fp32") -> tuple[dict, Path]:
     """Plain zero-shot accuracy per language; or, with `smoothing`, the accuracy of the vote
     over perturbed copies; with `generalized`, the (sentence1 language x sentence2 language)
     matrix (voting too if `smoothing` is given). Returns (what was written, output folder)."""
@@ -56,6 +60,7 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
     chosen = parse_languages("--languages", languages, task)
     table = _synonym_table(smoothing, synonyms)  # a bad path fails before the model loads
     model, tokenizer, head_config = load_classifier(folder)
+    used = resolve_precision(precision, next(model.parameters()).device)
     head = pick_head(head_config, task_name)
     if head != task_name:  # the model's head is named after the task it was trained on
         model.heads[task_name] = model.heads[head]
@@ -69,20 +74,25 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
         "task": task_name, "split": split, "model": train_config.get("model", str(folder)),
         "method": train_config.get("method", "unknown"), "intermediate": train_config.get("intermediate", []),
         "seed": train_config.get("seed"), "checkpoint": str(folder),
+        "precision": {"used": used.name, "reason": used.reason},
     }
     if smoothing:
         about["smoothing"] = {**asdict(smoothing), "synonyms": synonyms if smoothing.kind == "synonyms" else None}
-    if generalized:
-        return _evaluate_generalized(model, tokenizer, task, data_dir, split, chosen, max_examples, max_length,
-                                     batch_size, smoothing, table, about, out), out
-    if smoothing:
-        metrics = evaluate_smoothed(model, tokenizer, task, data_dir, split, chosen, smoothing, table,
-                                    max_examples=max_examples, max_length=max_length, batch_size=batch_size,
-                                    output_dir=out)
-    else:
-        metrics = evaluate_languages(
-            model, tokenizer, task, data_dir, split, chosen, max_examples=max_examples,
-            max_length=max_length, batch_size=batch_size, output_dir=out)
+    # Every forward pass of the evaluation under the chosen precision; logits are compared in fp32.
+    device_type = next(model.parameters()).device.type
+    with torch.inference_mode(), torch.autocast(device_type, dtype=used.autocast_dtype,
+                                                enabled=used.autocast_dtype is not None):
+        if generalized:
+            return _evaluate_generalized(model, tokenizer, task, data_dir, split, chosen, max_examples, max_length,
+                                         batch_size, smoothing, table, about, out, used.autocast_dtype), out
+        if smoothing:
+            metrics = evaluate_smoothed(model, tokenizer, task, data_dir, split, chosen, smoothing, table,
+                                        max_examples=max_examples, max_length=max_length, batch_size=batch_size,
+                                        output_dir=out)
+        else:
+            metrics = evaluate_languages(
+                model, tokenizer, task, data_dir, split, chosen, max_examples=max_examples,
+                max_length=max_length, batch_size=batch_size, output_dir=out, autocast_dtype=used.autocast_dtype)
     metrics = {**about, **metrics}
     write_json(out / "metrics.json", metrics)
     accuracy_plot(metrics, out / "accuracy.png")
@@ -96,14 +106,15 @@ def _synonym_table(smoothing: SmoothingSettings | None, synonyms: str) -> Synony
 
 
 def _evaluate_generalized(model, tokenizer, task, data_dir, split, languages, max_examples, max_length,
-                          batch_size, smoothing, table, about, out: Path) -> dict:
+                          batch_size, smoothing, table, about, out: Path, autocast_dtype=None) -> dict:
     parallel = load_parallel(data_dir, task, split, languages, max_examples)
 
     def predict(examples):
         if smoothing:
             return smoothed_predict(model, tokenizer, task, examples, smoothing, table, max_length, batch_size).labels
         pairs = encode_pairs(tokenizer, examples, task, max_length)
-        return predict_logits(model, task.name, pairs, tokenizer.pad_token_id, batch_size).argmax(-1).numpy()
+        return predict_logits(model, task.name, pairs, tokenizer.pad_token_id, batch_size,
+                              autocast_dtype=autocast_dtype).argmax(-1).numpy()
 
     result = generalized_accuracy(parallel, task, predict)
     payload = {**result.to_dict(), **about, "rows_per_language": parallel.rows, "rows_selected": parallel.selected}

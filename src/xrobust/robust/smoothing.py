@@ -72,7 +72,7 @@ def _vote_synonyms(model, tokenizer, task, chunk, settings, synonyms, max_length
     encoded = encode_pairs(tokenizer, perturbed, task, max_length)
     batch = {k: v.to(device) for k, v in collate(encoded, list(range(len(perturbed))), tokenizer.pad_token_id).items()}
     logits = model(task.name, **{k: v for k, v in batch.items() if k != "labels"})
-    return logits.argmax(-1).cpu().view(len(chunk), settings.copies)
+    return logits.float().argmax(-1).cpu().view(len(chunk), settings.copies)
 
 
 def _vote_noise(model, tokenizer, task, chunk, settings, max_length, chunk_number, device):
@@ -83,4 +83,4 @@ def _vote_noise(model, tokenizer, task, chunk, settings, max_length, chunk_numbe
     generator = torch.Generator().manual_seed(settings.seed * 1_000_003 + chunk_number)
     noise = sample_noise(torch.zeros(embeds.shape), batch["attention_mask"].cpu(), settings.noise, generator)
     logits = model(task.name, inputs_embeds=embeds + noise.to(device, embeds.dtype), **model_inputs(batch))
-    return logits.argmax(-1).cpu().view(len(chunk), settings.copies)
+    return logits.float().argmax(-1).cpu().view(len(chunk), settings.copies)

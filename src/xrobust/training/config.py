@@ -6,6 +6,7 @@ A run is reproducible from its `config.json` alone (`xrobust train --config run/
 import dataclasses
 from dataclasses import dataclass, field
 
+from xrobust.encoders.devices import PRECISIONS
 from xrobust.errors import UserError
 from xrobust.tasks.sources import TrainingSource
 from xrobust.robust.settings import (
@@ -22,7 +23,6 @@ from xrobust.robust.settings import (
 # standard: cross-entropy; rs-da: synonym-substitution copies; rs-ri: noise on word embeddings;
 # adv: PGD (clean + weighted adversarial loss); freelb: FreeLB's accumulated ascent steps.
 METHODS = ("standard", "rs-da", "rs-ri", "adv", "freelb")
-PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 @dataclass
@@ -75,7 +75,7 @@ class TrainConfig:
     # Speed
     group_by_length: bool = True
     pad_to_max_length: bool = False  # the XTREME recipe pads every pair to max_length (baseline only)
-    precision: str = "fp32"  # bf16 autocast works on CPU and GPU; fp16 (with loss scaling) on GPU
+    precision: str = "fp32"  # bf16 autocast (CPU, GPU), fp16 with loss scaling (GPU), or auto (encoders/devices.py)
     device: str = "auto"
     eval_batch_size: int = 64
     # Checkpoints and selection

@@ -15,6 +15,7 @@ from typing import Callable
 import torch
 
 from xrobust.encoders.classifier import PairClassifier, save_classifier
+from xrobust.encoders.devices import autocast_dtype
 from xrobust.evaluation.predict import predict_logits
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.progress import progress_bar, say
@@ -37,16 +38,6 @@ class StagePlan:
     # rs-da only: the source sentences (perturbed and tokenized pool by pool) and the synonym table
     train_examples: dict[str, list[Example]] = field(default_factory=dict)
     synonyms: SynonymTable | None = None
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def autocast_dtype(precision: str):
-    return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
 
 
 def standard_loss(model: PairClassifier, task: str, batch: dict) -> torch.Tensor:

@@ -5,6 +5,7 @@ Running the same command again resumes: finished stages are skipped, an unfinish
 continues from its latest checkpoint, and a finished run just reports its metrics.
 """
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from xrobust.tasks.sources import TrainingSource, evenly_spaced_excluding, sprea
 from xrobust.training.batching import encode_pairs
 from xrobust.training.checkpoint import discard_resume_state
 from xrobust.training.config import TrainConfig
-from xrobust.training.loop import StagePlan, autocast_dtype, pick_device, train_stage
+from xrobust.encoders.devices import Precision, pick_device, resolve_precision
+from xrobust.training.loop import StagePlan, train_stage
 
 SELECTED_MODEL = "model"  # the run's selected checkpoint (best English-dev score of the last stage)
 
@@ -101,11 +103,14 @@ def run_training(config: TrainConfig) -> Path:
         table_path = Path(config.synonyms) if config.synonyms else default_synonyms_path()
         synonyms = SynonymTable.load(table_path)
         data_files[str(table_path)] = {"entries": len(synonyms), "sha256": file_sha256(table_path)}
-    _start_or_resume(run_dir, config, source.description, data_files)
+    device = pick_device(config.device)
+    precision = _start_or_resume(run_dir, config, source.description, data_files,
+                                 resolve_precision(config.precision, device))
+    say(f"precision: {precision.name} ({precision.reason})")
+    loop_config = dataclasses.replace(config, precision=precision.name)  # what the loop computes in
 
     # 2. Encoder and tokenizer; every pair tokenized once.
     tokenizer, encoder = load_encoder(source)
-    device = pick_device(config.device)
     plans = [StagePlan(
         name=name,
         train={t: encode_pairs(tokenizer, tr, get_task(t), config.max_length) for t, (tr, _) in data.items()},
@@ -131,7 +136,7 @@ def run_training(config: TrainConfig) -> Path:
         if (stage_dir / "stage.json").is_file():
             say(f"{plan.name}: finished earlier, reusing its selected weights")
         else:
-            state = train_stage(plan, model, tokenizer, config, stage_dir, best_dir)
+            state = train_stage(plan, model, tokenizer, loop_config, stage_dir, best_dir)
             write_json(stage_dir / "stage.json", {
                 "name": plan.name, "tasks": list(plan.train), "epochs": plan.epochs,
                 "sources": [used[plan.name, t] for t in plan.train],
@@ -152,11 +157,12 @@ def run_training(config: TrainConfig) -> Path:
         model, tokenizer, task, config.data_dir, config.eval_split, languages,
         max_examples=config.max_eval_examples, max_length=config.max_length,
         batch_size=config.eval_batch_size, output_dir=run_dir, blank_policy=config.blank_policy,
-        seed=config.seed, autocast_dtype=autocast_dtype(config.precision), exclude_ids=eval_excluded)
+        seed=config.seed, autocast_dtype=precision.autocast_dtype, exclude_ids=eval_excluded)
     stages = [read_json(run_dir / p.name / "stage.json") for p in plans]
     metrics = {
         "task": config.task, "split": config.eval_split, "model": config.model, "encoder": source.description,
         "method": config.method, "intermediate": config.intermediate, "seed": config.seed,
+        "precision": precision.name,
         **metrics,
         "checkpoint": SELECTED_MODEL,
         "blank_policy": config.blank_policy,
@@ -203,17 +209,23 @@ def _same_run(run_dir: Path, config: TrainConfig) -> bool:
     return True
 
 
-def _start_or_resume(run_dir: Path, config: TrainConfig, encoder_description: str, data_files: dict) -> None:
+def _start_or_resume(run_dir: Path, config: TrainConfig, encoder_description: str, data_files: dict,
+                     precision: Precision) -> Precision:
+    """Write the run's config.json, or check it is this run's; return the precision to use
+    (a resumed run keeps the one it started with, wherever `auto` now points)."""
     if (run_dir / "config.json").is_file():
         _same_run(run_dir, config)
         say(f"{run_dir}: resuming")
-        return
+        recorded = read_json(run_dir / "config.json").get("precision")
+        return Precision(**recorded) if recorded else precision
     if run_dir.exists() and any(run_dir.iterdir()):
         raise UserError(f"--output-dir {run_dir}: exists and is not an xrobust run; choose another")
     write_json(run_dir / "config.json", {
         "config": config.to_dict(),
+        "precision": dataclasses.asdict(precision),  # what `precision` (auto included) resolved to, and why
         "encoder": encoder_description,
         "data_files": data_files,
         "environment": environment(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     })
+    return precision

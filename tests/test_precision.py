@@ -1,0 +1,36 @@
+"""--precision auto: bf16 where the hardware runs it natively, fp32 elsewhere, with the reason
+recorded in the run; a resumed run keeps the precision it started with."""
+
+import json
+
+import torch
+
+from xrobust.encoders.devices import read_cpu_flags, resolve_precision
+from xrobust.training.config import TrainConfig
+from xrobust.training.recipe import run_training
+
+
+def test_auto_follows_the_cpu_flags(tmp_path):
+    cpu = torch.device("cpu")
+    assert resolve_precision("auto", cpu, {"avx512f", "avx512_bf16"}).name == "bf16"
+    assert resolve_precision("auto", cpu, {"amx_bf16"}).name == "bf16"
+    chosen = resolve_precision("auto", cpu, {"avx2", "avx512f"})
+    assert chosen.name == "fp32" and "neither avx512_bf16 nor amx_bf16" in chosen.reason
+    assert resolve_precision("bf16", cpu, set()).name == "bf16"  # an explicit choice stands
+    assert resolve_precision("fp32", cpu, {"avx512_bf16"}).name == "fp32"
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse avx512_bf16 amx_tile\n\nprocessor\t: 1\n")
+    assert read_cpu_flags(cpuinfo) == {"fpu", "sse", "avx512_bf16", "amx_tile"}
+    assert read_cpu_flags(tmp_path / "missing") == set()
+
+
+def test_a_run_records_what_auto_chose(tiny_model_dir, tiny_data, tmp_path):
+    config = TrainConfig(task="pawsx", model=str(tiny_model_dir), data_dir=str(tiny_data), output_dir=str(tmp_path / "r"),
+                         epochs=1, batch_size=16, checkpoint_every=0, eval_languages=["en"], max_length=32,
+                         freeze_word_embeddings=True, precision="auto")
+    run = run_training(config)
+    recorded = json.loads((run / "config.json").read_text())
+    expected = resolve_precision("auto", torch.device("cpu"))
+    assert recorded["config"]["precision"] == "auto"
+    assert recorded["precision"] == {"name": expected.name, "reason": expected.reason}
+    assert json.loads((run / "metrics.json").read_text())["precision"] == expected.name
