@@ -12,7 +12,8 @@ from xrobust.lexicon.bilingual import MUSE_LANGUAGES
 def folders(tmp_path):
     data = tmp_path / "xtreme"
     (data / "xnli").mkdir(parents=True)
-    (data / "xnli" / "dev-zh.tsv").write_text("我试图理解。\t她还在附近。\tneutral\n", encoding="utf-8")
+    (data / "xnli" / "dev-zh.tsv").write_text("我试图理解。\t她还在附近。\tneutral\nNS\t\tneutral\n",
+                                              encoding="utf-8")  # the second row is untranslated
     (data / "xnli" / "dev-en.tsv").write_text("The cat sat.\tA dog ran.\tneutral\n", encoding="utf-8")
     (data / "xnli" / "dev-sw.tsv").write_text("Paka alikaa.\tMbwa alikimbia.\tneutral\n", encoding="utf-8")
     resources = tmp_path / "resources"
@@ -42,7 +43,7 @@ def test_coverage_json_counts_words_and_reachable_words(folders, capsys):
     result = json.loads(out)
     assert list(result) == ["zh", "en", "sw"]
     # zh: 我|试图|理解 + 她|还|在|附近 = 7 words in 2 sentences; 我, 试图, 附近 are in the dictionary.
-    assert result["zh"]["sentences"] == 2
+    assert result["zh"]["sentences"] == 2 and result["zh"]["blank_rows"] == 1
     assert result["zh"]["words_per_sentence"] == pytest.approx(3.5)
     assert result["zh"]["codeswitch"] == pytest.approx(3 / 7)
     assert result["zh"]["synonym"] is None and result["zh"]["neighbors"] is None
@@ -61,8 +62,8 @@ def test_coverage_table_has_a_row_per_language(folders, capsys):
     assert code == 0
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
             for line in out.splitlines() if line.startswith("| zh") or line.startswith("| sw")}
-    assert rows["zh"][:2] == ["2", "3.5"] and rows["zh"][4] == "0.43"
-    assert rows["sw"][4] == "-"
+    assert rows["zh"][:3] == ["2", "1", "3.5"] and rows["zh"][5] == "0.43"
+    assert rows["sw"][5] == "-"
 
 
 @pytest.mark.parametrize("args, message", [

@@ -10,6 +10,7 @@ many of them are stopwords (attacks leave those alone), and the fraction of word
 Fractions count word occurrences, so frequent words weigh as often as they occur.
 """
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -31,6 +32,7 @@ class Coverage:
     codeswitch: float | None  # fraction with a dictionary translation; None: no dictionary
     synonym: float | None  # fraction with a synonym; None: no synonym table for the language
     neighbors: float | None  # fraction with an embedding neighbour; None: not measured
+    blank_rows: int = 0  # selected rows skipped as empty or untranslated (NS): not counted above
 
 
 def measure_coverage(language: str, sentences: Iterable[str], lexicon: BilingualLexicon | None = None,
@@ -82,10 +84,12 @@ def coverage_table(rows: list[Coverage]) -> str:
     def cell(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}"
 
-    lines = ["| language | sentences | words/sentence | chars/word | stopwords | codeswitch | synonym | neighbors |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| language | sentences | blank rows | words/sentence | chars/word | stopwords | codeswitch | synonym "
+             "| neighbors |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        lines.append(f"| {r.language} | {r.sentences} | {r.words_per_sentence:.1f} | {r.characters_per_word:.1f} | "
+        lines.append(f"| {r.language} | {r.sentences} | {r.blank_rows} | {r.words_per_sentence:.1f} | "
+                     f"{r.characters_per_word:.1f} | "
                      f"{cell(r.stopwords)} | {cell(r.codeswitch)} | {cell(r.synonym)} | {cell(r.neighbors)} |")
     lines.append("\nFractions of word occurrences; '-': no resource for the language (or not measured: "
                  "neighbors needs --neighbors).")
@@ -147,6 +151,8 @@ def task_coverage(task_name: str, split: str, languages: str | None, data_dir: P
     for language in chosen:
         examples, report = load_examples(data_dir, task, split, language)
         examples = evenly_spaced(examples, report.rows, max_examples)
+        selected = min(max_examples, report.rows) if max_examples else report.rows
         sentences = (s for e in examples for s in (e.sentence1, e.sentence2))
-        rows.append(measure_coverage(language, sentences, lexicon, synonyms, has_neighbour, split_fn))
+        row = measure_coverage(language, sentences, lexicon, synonyms, has_neighbour, split_fn)
+        rows.append(dataclasses.replace(row, blank_rows=selected - len(examples)))
     return rows
