@@ -2,19 +2,27 @@
 
 `split_words(text, language)` returns pieces whose concatenation is exactly `text`; a piece
 is a word (letters, digits, inner apostrophes/hyphens) or the non-word text around words
-(spaces, punctuation), so replacing words never moves punctuation. Chinese and Japanese
-write no spaces: there each Han/kana character is its own word (a dictionary-driven
-segmenter can refine that later); other scripts split on word characters.
+(spaces, punctuation), so replacing words never moves punctuation.
+
+Two rules, chosen by script rather than by language (a Chinese name in an English sentence
+is still Chinese):
+- scripts that separate words with spaces: a regular expression over Unicode classes;
+- scripts written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar):
+  ICU's dictionary-based word break iterator (through the `icu4py` wheel, which bundles
+  ICU and its dictionaries), applied to each run the regular expression found.
+Korean separates words with spaces, so a particle stays attached to its noun ("학교에").
 """
 
 from dataclasses import dataclass
 
 import regex as re  # the `regex` module knows Unicode classes: \p{M} keeps Hindi/Thai vowel signs in words
+from icu4py.breakers import WordBreaker
 
 # Words: runs of letters, combining marks and digits, with inner ' or - ("don't", "well-known").
 WORD = re.compile(r"[\p{L}\p{M}\p{N}_]+(?:['’\-][\p{L}\p{M}\p{N}_]+)*")
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-CHARACTER_LANGUAGES = frozenset({"zh", "ja"})
+WORD_CHARACTER = re.compile(r"[\p{L}\p{M}\p{N}_]")
+# Scripts whose words are found by ICU's dictionaries rather than by spaces.
+UNSPACED = re.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
 
 
 @dataclass(frozen=True)
@@ -29,29 +37,22 @@ def split_words(text: str, language: str = "en") -> list[Piece]:
     for match in WORD.finditer(text):
         if match.start() > position:
             pieces.append(Piece(text[position : match.start()], False))
-        pieces.extend(_split_word(match.group(), language))
+        pieces.extend(_split_run(match.group(), language))
         position = match.end()
     if position < len(text):
         pieces.append(Piece(text[position:], False))
     return pieces
 
 
-def _split_word(word: str, language: str) -> list[Piece]:
-    if language not in CHARACTER_LANGUAGES or not CJK.search(word):
-        return [Piece(word, True)]
-    # Han and kana characters one by one; runs of other characters (Latin, digits) stay whole.
-    out, run = [], ""
-    for char in word:
-        if CJK.match(char):
-            if run:
-                out.append(Piece(run, True))
-                run = ""
-            out.append(Piece(char, True))
-        else:
-            run += char
-    if run:
-        out.append(Piece(run, True))
-    return out
+def _split_run(run: str, language: str) -> list[Piece]:
+    if not UNSPACED.search(run):
+        return [Piece(run, True)]
+    # Iterate over ICU's segments as strings: icu4py's `segments()` offsets count UTF-16
+    # code units, which differ from Python's indices after any character outside the BMP.
+    segments = list(WordBreaker(run, language))
+    if "".join(segments) != run:  # never seen; the pieces must stay lossless whatever ICU does
+        return [Piece(run, True)]
+    return [Piece(s, bool(WORD_CHARACTER.search(s))) for s in segments if s]
 
 
 def join(pieces: list[Piece]) -> str:

@@ -2,9 +2,9 @@
 tokenizer knows, including those without a synonym table or bilingual dictionary (sw, ur).
 
 Candidates are whole-word tokens (sentencepiece pieces starting with "▁" followed by
-letters only) written in the same script as the word. Chinese and Japanese are split into
-single characters, so there candidates are single characters too. A word spread over
-several pieces is represented by the mean of its pieces' vectors.
+letters only) written in the same script as the word. In Chinese and Japanese a candidate
+also has as many characters as the word (a token of another length is rarely the same kind
+of word there). A word spread over several pieces is represented by the mean of its pieces' vectors.
 """
 
 import unicodedata
@@ -45,7 +45,12 @@ class EmbeddingNeighbours:
     @classmethod
     def from_model(cls, model, tokenizer, max_candidates: int = 20) -> "EmbeddingNeighbours":
         """Index the whole-word tokens of the model's vocabulary by script (a few seconds)."""
-        embeddings = model.word_embeddings().weight.detach().float()
+        return cls.from_embeddings(tokenizer, model.word_embeddings().weight, max_candidates)
+
+    @classmethod
+    def from_embeddings(cls, tokenizer, weight: torch.Tensor, max_candidates: int = 20) -> "EmbeddingNeighbours":
+        """The same from an input-embedding matrix [vocabulary, hidden]."""
+        embeddings = weight.detach().float()
         by_script: dict[str, tuple[list[str], list[int]]] = {}
         for piece, token_id in tokenizer.get_vocab().items():
             if not piece.startswith(WORD_START) or token_id >= embeddings.shape[0]:
@@ -87,3 +92,13 @@ class EmbeddingNeighbours:
         found = (texts[i] for i in top
                  if texts[i].lower() != word.lower() and (not same_length or len(texts[i]) == len(word)))
         return keep_valid(word, language, found, self.max_candidates)
+
+
+def neighbour_check(model_name: str):
+    """`has_neighbour(word, language) -> bool` for `xrobust lexicon coverage --neighbors`:
+    whether the neighbours transformation finds any candidate for the word in the encoder."""
+    from xrobust.encoders.loading import load_encoder, resolve_encoder
+
+    tokenizer, encoder = load_encoder(resolve_encoder(model_name))
+    neighbours = EmbeddingNeighbours.from_embeddings(tokenizer, encoder.get_input_embeddings().weight, 1)
+    return lambda word, language: bool(neighbours.candidates(word, language))
