@@ -27,7 +27,7 @@ declare -A OPTIONS=(
 jobs=()
 for seed in $SEEDS; do
   for variant in standard rs-da-published rs-da-case-insensitive rs-da-per-pair; do
-    jobs+=("xrobust train $RECIPE ${OPTIONS[$variant]} --seed $seed --output-dir $OUT/pawsx-$variant-s$seed")
+    jobs+=("xrobust train $(echo $RECIPE) ${OPTIONS[$variant]} --seed $seed --output-dir $OUT/pawsx-$variant-s$seed")
   done
 done
 printf '%s\n' "${jobs[@]}" | xargs -P 2 -I{} bash -c '{} > /dev/null 2>&1 || echo "failed: {}"'

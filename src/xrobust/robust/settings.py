@@ -57,5 +57,5 @@ class SmoothingSettings:
     copies: int  # M perturbed copies per input
     kind: str = "synonyms"  # one of SMOOTHING_KINDS
     noise: EmbeddingNoise = field(default_factory=EmbeddingNoise)  # radius / sigma for the noise kinds
-    substitution: SubstitutionRule = field(default_factory=SubstitutionRule)  # the synonyms kind
     seed: int = 0
+    substitution: SubstitutionRule = field(default_factory=SubstitutionRule)  # the synonyms kind

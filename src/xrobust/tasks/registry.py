@@ -1,5 +1,6 @@
 """Registered tasks: their labels, languages and where their files and hub copies live."""
 
+import difflib
 from dataclasses import dataclass
 
 from xrobust.errors import UserError
@@ -68,11 +69,18 @@ TASKS: dict[str, TaskSpec] = {
 }
 
 
+def did_you_mean(value: str, known) -> str:
+    """" (did you mean 'xnli'?)" for a near miss, else ""."""
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def get_task(name: str) -> TaskSpec:
     try:
         return TASKS[name]
     except KeyError:
-        raise UserError(f"--task: unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))}") from None
+        raise UserError(f"--task: unknown task {name!r}{did_you_mean(name, TASKS)}; "
+                        f"known tasks: {', '.join(sorted(TASKS))}") from None
 
 
 def parse_languages(option: str, value: str | None, task: TaskSpec) -> tuple[str, ...]:
@@ -82,7 +90,8 @@ def parse_languages(option: str, value: str | None, task: TaskSpec) -> tuple[str
     languages = tuple(part.strip() for part in value.split(",") if part.strip())
     unknown = [lang for lang in languages if lang not in task.languages]
     if unknown:
+        hint = did_you_mean(unknown[0], task.languages) if len(unknown) == 1 else ""
         raise UserError(
-            f"{option}: {task.name} has no language {', '.join(unknown)}; it has {', '.join(task.languages)}"
+            f"{option}: {task.name} has no language {', '.join(unknown)}{hint}; it has {', '.join(task.languages)}"
         )
     return languages

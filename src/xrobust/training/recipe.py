@@ -27,6 +27,7 @@ from xrobust.training.checkpoint import discard_resume_state
 from xrobust.training.config import TrainConfig
 from xrobust.encoders.devices import Precision, pick_device, resolve_precision
 from xrobust.training.loop import StagePlan, train_stage
+from xrobust.training.preflight import check_run_inputs
 
 SELECTED_MODEL = "model"  # the run's selected checkpoint (best English-dev score of the last stage)
 
@@ -43,6 +44,7 @@ def default_output_dir(config: TrainConfig) -> str:
 def run_training(config: TrainConfig) -> Path:
     config.validate()
     run_dir = Path(config.output_dir or default_output_dir(config))
+    check_run_inputs(config, run_dir)  # every file, the model and the folder, before anything loads
     if (run_dir / "metrics.json").is_file() and _same_run(run_dir, config):
         say(f"{run_dir}: run already finished; metrics below (delete the folder to train again)")
         metrics = read_json(run_dir / "metrics.json")
