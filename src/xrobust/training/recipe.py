@@ -16,6 +16,8 @@ from xrobust.errors import UserError
 from xrobust.evaluation.zero_shot import evaluate_languages
 from xrobust.lexicon.synonyms import SynonymTable, default_synonyms_path
 from xrobust.progress import say
+from xrobust.results.lineage import (SELECTED_MODEL, STAGE_BEST, InheritedStage, inherited_stages,
+                                     intermediate_condition)
 from xrobust.results.plots import accuracy_plot
 from xrobust.results.report import accuracy_table
 from xrobust.results.rundir import environment, file_sha256, read_json, write_json
@@ -24,9 +26,6 @@ from xrobust.training.batching import encode_pairs
 from xrobust.training.checkpoint import discard_resume_state
 from xrobust.training.config import TrainConfig
 from xrobust.training.loop import StagePlan, autocast_dtype, pick_device, train_stage
-
-SELECTED_MODEL = "model"  # the run's selected checkpoint (best English-dev score of the last stage)
-
 
 def default_output_dir(config: TrainConfig) -> str:
     """Deterministic, so that repeating a command finds (and resumes) its own run."""
@@ -49,11 +48,14 @@ def run_training(config: TrainConfig) -> Path:
     # 1. Data: English training and dev pairs for every stage's tasks, read and checked first.
     torch.manual_seed(config.seed)
     source = resolve_encoder(config.model)
+    inherited = inherited_stages(config.model)  # empty unless --model is a checkpoint inside an xrobust run
     data_files = {}
+    stage_files: dict[str, list[str]] = {}  # stage name -> the data files it reads (its stage.json names them)
 
-    def english(task_name: str, split: str, limit: int | None, spaced: bool):
+    def english(stage: str, task_name: str, split: str, limit: int | None, spaced: bool):
         task = get_task(task_name)
         examples, report = load_examples(config.data_dir, task, split, "en", config.blank_policy)
+        stage_files.setdefault(stage, []).append(report.path)
         examples = evenly_spaced(examples, report.rows, limit) if spaced else examples[:limit]
         data_files[report.path] = {"rows": report.rows, "kept": report.kept, "blank_lines": report.blank_lines,
                                    "sha256": None if report.path.startswith("hub:") else file_sha256(Path(report.path))}
@@ -66,14 +68,15 @@ def run_training(config: TrainConfig) -> Path:
                            config.max_intermediate_examples, config.intermediate_epochs))
     stage_specs.append((f"stage-{len(stage_specs) + 1}-{config.task}", [config.task],
                        config.max_train_examples, config.epochs))
-    stage_data = [(name, {t: (english(t, "train", limit, False), english(t, "dev", config.max_dev_examples, True))
+    stage_data = [(name, {t: (english(name, t, "train", limit, False),
+                              english(name, t, "dev", config.max_dev_examples, True))
                           for t in tasks}, epochs) for name, tasks, limit, epochs in stage_specs]
     synonyms = None
     if config.method == "rs-da":  # the table every rs-da batch draws its substitutions from
         table_path = Path(config.synonyms) if config.synonyms else default_synonyms_path()
         synonyms = SynonymTable.load(table_path)
         data_files[str(table_path)] = {"entries": len(synonyms), "sha256": file_sha256(table_path)}
-    _start_or_resume(run_dir, config, source.description, data_files)
+    _start_or_resume(run_dir, config, source.description, data_files, inherited)
 
     # 2. Encoder and tokenizer; every pair tokenized once.
     tokenizer, encoder = load_encoder(source)
@@ -93,7 +96,7 @@ def run_training(config: TrainConfig) -> Path:
     for index, plan in enumerate(plans):
         is_last = index == len(plans) - 1
         stage_dir = run_dir / plan.name
-        best_dir = run_dir / SELECTED_MODEL if is_last else stage_dir / "best"
+        best_dir = run_dir / SELECTED_MODEL if is_last else stage_dir / STAGE_BEST
         torch.manual_seed(config.seed + index)  # the new heads start the same, resumed or not
         heads = {t: len(names) for t, names in plan.label_names.items()}
         if model is None:
@@ -105,7 +108,8 @@ def run_training(config: TrainConfig) -> Path:
         else:
             state = train_stage(plan, model, tokenizer, config, stage_dir, best_dir)
             write_json(stage_dir / "stage.json", {
-                "name": plan.name, "tasks": list(plan.train), "epochs": plan.epochs,
+                "name": plan.name, "tasks": list(plan.train), "languages": ["en"], "epochs": plan.epochs,
+                "data_files": stage_files[plan.name],  # rows and sha256 of each: config.json's data_files
                 "train_examples": {t: len(p) for t, p in plan.train.items()},
                 "dev_examples": {t: len(p) for t, p in plan.dev.items()},
                 "steps": state.step, "best_step": state.best_step, "best_dev_score": state.best_score,
@@ -125,9 +129,16 @@ def run_training(config: TrainConfig) -> Path:
         batch_size=config.eval_batch_size, output_dir=run_dir, blank_policy=config.blank_policy,
         seed=config.seed, autocast_dtype=autocast_dtype(config.precision))
     stages = [read_json(run_dir / p.name / "stage.json") for p in plans]
+    # the lineage as recorded when the run started (a resumed run keeps it even if the source moved)
+    recorded = read_json(run_dir / "config.json").get("inherited")
+    inherited = [InheritedStage.from_dict(s) for s in recorded] if recorded is not None else inherited
     metrics = {
         "task": config.task, "split": config.eval_split, "model": config.model, "encoder": source.description,
-        "method": config.method, "intermediate": config.intermediate, "seed": config.seed,
+        "method": config.method,
+        "intermediate": config.intermediate,  # the intermediate tasks this run trained itself
+        "intermediate_condition": intermediate_condition(inherited, config.intermediate),
+        "inherited": [s.to_dict() for s in inherited],
+        "seed": config.seed,
         **metrics,
         "checkpoint": SELECTED_MODEL,
         "blank_policy": config.blank_policy,
@@ -151,7 +162,8 @@ def _same_run(run_dir: Path, config: TrainConfig) -> bool:
     return True
 
 
-def _start_or_resume(run_dir: Path, config: TrainConfig, encoder_description: str, data_files: dict) -> None:
+def _start_or_resume(run_dir: Path, config: TrainConfig, encoder_description: str, data_files: dict,
+                     inherited: list[InheritedStage]) -> None:
     if (run_dir / "config.json").is_file():
         _same_run(run_dir, config)
         say(f"{run_dir}: resuming")
@@ -161,6 +173,9 @@ def _start_or_resume(run_dir: Path, config: TrainConfig, encoder_description: st
     write_json(run_dir / "config.json", {
         "config": config.to_dict(),
         "encoder": encoder_description,
+        # stages the starting encoder went through in other runs (see results/lineage.py)
+        "inherited": [s.to_dict() for s in inherited],
+        "intermediate_condition": intermediate_condition(inherited, config.intermediate),
         "data_files": data_files,
         "environment": environment(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
