@@ -57,6 +57,17 @@ PAWS_ROWS_DE = [
 @pytest.fixture
 def tiny_data(tmp_path) -> Path:
     """An XTREME-layout folder: pawsx train-en (repeated rows), dev-en, dev-de (one NS row)."""
+    return write_tiny_data(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def tiny_data_module(tmp_path_factory) -> Path:
+    """`tiny_data` shared by the tests of one module (for runs trained once and read by several tests)."""
+    return write_tiny_data(tmp_path_factory.mktemp("tiny-data"))
+
+
+def write_tiny_data(tmp_path: Path) -> Path:
+    """tiny_data's folder under `tmp_path`; MNLI (24 train, 3 dev pairs) beside it."""
     root = tmp_path / "xtreme"
     write_tsv(root / "pawsx" / "train-en.tsv", PAWS_ROWS_EN * 8)
     write_tsv(root / "pawsx" / "dev-en.tsv", PAWS_ROWS_EN)

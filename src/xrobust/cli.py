@@ -229,10 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
     augment.add_argument("--data-dir", help="XTREME-layout folder (default: $XROBUST_DATA)")
     augment.add_argument("--output-dir", required=True, help="writes <task>/<split>-en.tsv and augment.json here")
 
-    compare = commands.add_parser("compare", help="compare finished runs by method over seeds: mean +- std "
-                                  "per language, generalized averages, paired differences with 95%% intervals")
-    compare.add_argument("runs", nargs="+", help="run directories (any tasks, methods and seeds)")
+    compare = commands.add_parser("compare", help="compare finished runs by intermediate condition and method "
+                                  "over seeds: mean +- std per language, generalized averages, paired differences "
+                                  "with 95%% intervals")
+    compare.add_argument("runs", nargs="+", help="run directories (any tasks, conditions, methods and seeds)")
     compare.add_argument("--baseline", default="standard", help="method the others are compared with")
+    compare.add_argument("--baseline-condition", default="none",
+                         help="intermediate condition the others are compared with (e.g. none, mnli, "
+                              "'mnli (inherited)')")
     compare.add_argument("--output-dir", help="also write comparison.md, comparison.json and comparison.png here")
 
     lexicon = commands.add_parser("lexicon", help="word-level resources")
@@ -343,12 +347,19 @@ def _dispatch(args) -> int:
     if args.command == "compare":
         from xrobust.results.compare import comparison_plot, comparison_table, group_runs, load_run, summarise
         from xrobust.results.rundir import write_json, write_text
+        from xrobust.training.config import TrainConfig
 
-        groups = group_runs([load_run(Path(p)) for p in args.runs])
-        methods = list(dict.fromkeys(g.method for g in groups))
-        if args.baseline != "standard" and args.baseline not in methods:
-            raise UserError(f"--baseline {args.baseline}: no such method among the runs ({', '.join(methods)})")
-        summary = summarise(groups, args.baseline)
+        # the defaults fill in settings added since a run was made (compare reads run folders only)
+        defaults = TrainConfig().to_dict()
+        groups = group_runs([load_run(Path(p), defaults) for p in args.runs])
+        for option, given, default, names in (
+                ("--baseline", args.baseline, "standard", [g.method for g in groups]),
+                ("--baseline-condition", args.baseline_condition, "none", [g.condition for g in groups])):
+            names = list(dict.fromkeys(names))
+            if given != default and given not in names:
+                kind = "method" if option == "--baseline" else "condition"
+                raise UserError(f"{option} {given}: no such {kind} among the runs ({', '.join(names)})")
+        summary = summarise(groups, args.baseline, args.baseline_condition)
         table = comparison_table(summary)
         print(table)
         if args.output_dir:

@@ -67,7 +67,8 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
     head = pick_head(head_config, task_name)
     if head != task_name:  # the model's head is named after the task it was trained on
         model.heads[task_name] = model.heads[head]
-    train_config = read_json(run_dir / "config.json")["config"] if run_dir else {}
+    run_config = read_json(run_dir / "config.json") if run_dir else {}
+    train_config = run_config.get("config", {})
     max_length = max_length or train_config.get("max_length", 128)
     variant = "-generalized" if generalized else ""
     if smoothing:
@@ -76,6 +77,8 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
     about = {
         "task": task_name, "split": split, "model": train_config.get("model", str(folder)),
         "method": train_config.get("method", "unknown"), "intermediate": train_config.get("intermediate", []),
+        **({"intermediate_condition": run_config["intermediate_condition"]}
+           if "intermediate_condition" in run_config else {}),
         "seed": train_config.get("seed"), "checkpoint": str(folder),
         "precision": {"used": used.name, "reason": used.reason},
     }

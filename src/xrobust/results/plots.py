@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from xrobust.results.report import condition_of
+
 
 def accuracy_plot(metrics: dict, path: Path) -> None:
     """Bar per language with its 95% bootstrap interval; English first, then the others."""
@@ -20,8 +22,7 @@ def accuracy_plot(metrics: dict, path: Path) -> None:
     axis.axhline(metrics["average"], color="grey", linestyle="--", linewidth=1, label=f"average {metrics['average']:.3f}")
     axis.set_ylim(0, 1)
     axis.set_ylabel("accuracy")
-    intermediate = ",".join(metrics.get("intermediate") or []) or "none"
-    axis.set_title(f"{metrics['task']} {metrics['split']}: {metrics['method']}, intermediate {intermediate}",
+    axis.set_title(f"{metrics['task']} {metrics['split']}: {metrics['method']}, intermediate {condition_of(metrics)}",
                    fontsize=9)
     axis.legend(fontsize=8, loc="lower right")
     figure.tight_layout()

@@ -1,12 +1,18 @@
 """Markdown tables of run results."""
 
 
+def condition_of(metrics: dict) -> str:
+    """The intermediate condition: recorded by runs since they record inherited stages; older
+    runs and evaluations name only the intermediate tasks they trained themselves."""
+    return metrics.get("intermediate_condition") or ",".join(metrics.get("intermediate") or []) or "none"
+
+
 def accuracy_table(metrics: dict) -> str:
     """One row per language: accuracy, 95% bootstrap interval, number of pairs."""
     lines = [
         f"{metrics['task']} / {metrics['split']} - zero-shot accuracy "
         f"(model: {metrics['model']}, method: {metrics['method']}, "
-        f"intermediate: {','.join(metrics['intermediate']) or 'none'}, seed {metrics['seed']})",
+        f"intermediate: {condition_of(metrics)}, seed {metrics['seed']})",
         "",
         "| language | accuracy | 95% CI | n |",
         "|---|---|---|---|",

@@ -13,6 +13,15 @@ SUBSTITUTIONS = ("independent", "per-pair")  # a draw per word occurrence, or pe
 AUGMENT_MODES = ("dynamic", "static")  # copies redrawn every epoch, or drawn once and reused
 
 
+def settings_before_defaults_changed(config: dict) -> dict:
+    """The settings a run written before a default changed actually used, where its saved
+    config does not name them: rs-da runs from before the published rule looked words up
+    case-insensitively. (Other missing settings take today's defaults, which they used.)"""
+    if config.get("method") == "rs-da" and "synonym_lookup" not in config:
+        return {"synonym_lookup": "case-insensitive"}
+    return {}
+
+
 @dataclass(frozen=True)
 class SubstitutionRule:
     """How a synonym-substituted copy of a pair is made.

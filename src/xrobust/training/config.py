@@ -18,6 +18,7 @@ from xrobust.robust.settings import (
     AdversarialSettings,
     EmbeddingNoise,
     SubstitutionRule,
+    settings_before_defaults_changed,
 )
 
 # standard: cross-entropy; rs-da: synonym-substitution copies; rs-ri: noise on word embeddings;
@@ -166,8 +167,5 @@ class TrainConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise UserError(f"{source}: unknown setting(s) {', '.join(unknown)}")
-        if values.get("method") == "rs-da" and "synonym_lookup" not in values:
-            # Written before the published rule became the default: that run looked words up
-            # case-insensitively, and resuming it must not change its rule.
-            values = {**values, "synonym_lookup": "case-insensitive"}
-        return cls(**values)
+        # A run written before a default changed resumes with what it used, not the new default.
+        return cls(**{**values, **settings_before_defaults_changed(values)})

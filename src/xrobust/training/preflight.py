@@ -19,13 +19,19 @@ from xrobust.training.config import TrainConfig
 
 
 def check_run_inputs(config: TrainConfig, run_dir: Path) -> None:
+    """The model and the output folder: before any data is read."""
+    check_model(config.model, config.max_length)
+    check_writable(run_dir)
+
+
+def check_evaluation_files(config: TrainConfig) -> None:
+    """The file of every language the evaluation after training will read (found missing
+    before training, not after it)."""
     task = get_task(config.task)
     languages = parse_languages("--eval-languages", ",".join(config.eval_languages or []), task)
     if str(config.data_dir) != "hub":
-        for language in languages:  # the files the evaluation after training will read
+        for language in languages:
             task_file(Path(config.data_dir), task, config.eval_split, language)
-    check_model(config.model, config.max_length)
-    check_writable(run_dir)
 
 
 def check_model(name: str, max_length: int) -> None:

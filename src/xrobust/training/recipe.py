@@ -12,11 +12,14 @@ from pathlib import Path
 import torch
 
 from xrobust.encoders.classifier import PairClassifier, load_weights_into
+from xrobust.encoders.devices import Precision, pick_device, resolve_precision
 from xrobust.encoders.loading import load_encoder, resolve_encoder
 from xrobust.errors import UserError
 from xrobust.evaluation.zero_shot import evaluate_languages
 from xrobust.lexicon.synonyms import SynonymTable, default_synonyms_path
 from xrobust.progress import say
+from xrobust.results.lineage import (SELECTED_MODEL, STAGE_BEST, InheritedStage, inherited_stages,
+                                     intermediate_condition)
 from xrobust.results.plots import accuracy_plot
 from xrobust.results.report import accuracy_table
 from xrobust.results.rundir import environment, file_sha256, read_json, write_json
@@ -25,12 +28,8 @@ from xrobust.tasks.sources import TrainingSource, evenly_spaced_excluding, sprea
 from xrobust.training.batching import encode_pairs
 from xrobust.training.checkpoint import discard_resume_state
 from xrobust.training.config import TrainConfig
-from xrobust.encoders.devices import Precision, pick_device, resolve_precision
 from xrobust.training.loop import StagePlan, train_stage
-from xrobust.training.preflight import check_run_inputs
-
-SELECTED_MODEL = "model"  # the run's selected checkpoint (best English-dev score of the last stage)
-
+from xrobust.training.preflight import check_evaluation_files, check_run_inputs
 
 def default_output_dir(config: TrainConfig) -> str:
     """Deterministic, so that repeating a command finds (and resumes) its own run."""
@@ -44,8 +43,10 @@ def default_output_dir(config: TrainConfig) -> str:
 def run_training(config: TrainConfig) -> Path:
     config.validate()
     run_dir = Path(config.output_dir or default_output_dir(config))
-    check_run_inputs(config, run_dir)  # every file, the model and the folder, before anything loads
-    if (run_dir / "metrics.json").is_file() and _same_run(run_dir, config):
+    if (run_dir / "config.json").is_file():
+        _same_run(run_dir, config)  # a folder holding another run is refused first
+    check_run_inputs(config, run_dir)  # the model and the folder, before anything loads
+    if (run_dir / "metrics.json").is_file():
         say(f"{run_dir}: run already finished; metrics below (delete the folder to train again)")
         metrics = read_json(run_dir / "metrics.json")
         print(accuracy_table(metrics))
@@ -54,28 +55,31 @@ def run_training(config: TrainConfig) -> Path:
     # 1. Data: English training and dev pairs for every stage's tasks, read and checked first.
     torch.manual_seed(config.seed)
     source = resolve_encoder(config.model)
+    inherited = inherited_stages(config.model)  # empty unless --model is a checkpoint inside an xrobust run
     data_files = {}
     used = {}  # (stage, task) -> the rows a stage trains on, per language
+    stage_files: dict[str, list[str]] = {}  # stage name -> the data files it reads (its stage.json names them)
 
-    def read(task_name: str, split: str, language: str):
+    def read(stage: str, task_name: str, split: str, language: str):
         examples, report = load_examples(config.data_dir, get_task(task_name), split, language, config.blank_policy)
+        stage_files.setdefault(stage, []).append(report.path)
         data_files[report.path] = {"rows": report.rows, "kept": report.kept, "blank_lines": report.blank_lines,
                                    "sha256": None if report.path.startswith("hub:") else file_sha256(Path(report.path))}
         return examples, report
 
-    def training_pairs(source: TrainingSource, limit: int | None):
+    def training_pairs(stage: str, source: TrainingSource, limit: int | None):
         if source.languages == ("en",):
-            return read(source.task, source.split, "en")[0][:limit]
+            return read(stage, source.task, source.split, "en")[0][:limit]
         if str(config.data_dir) == "hub":
             raise UserError(f"--intermediate {source.task}:{source.split}: pairs spread over languages need an "
                             "XTREME-layout --data-dir")
-        per_language = {lang: read(source.task, source.split, lang) for lang in source.languages}
+        per_language = {lang: read(stage, source.task, source.split, lang) for lang in source.languages}
         return spread_over_languages(per_language, source.languages, source.split, limit)
 
-    def selection_pairs(source: TrainingSource, train: list):
+    def selection_pairs(stage: str, source: TrainingSource, train: list):
         """English dev pairs for model selection, without the rows the stage trains on."""
         held_out = {e.id for e in train} if source.split == "dev" else set()
-        dev, report = read(source.task, "dev", "en")
+        dev, report = read(stage, source.task, "dev", "en")
         if not held_out:
             return evenly_spaced(dev, report.rows, config.max_dev_examples)
         return evenly_spaced_excluding(dev, held_out, config.max_dev_examples)
@@ -93,8 +97,8 @@ def run_training(config: TrainConfig) -> Path:
     for name, sources, limit, epochs in stage_specs:
         data = {}
         for s in sources:
-            train = training_pairs(s, limit)
-            data[s.task] = (train, selection_pairs(s, train))
+            train = training_pairs(name, s, limit)
+            data[s.task] = (train, selection_pairs(name, s, train))
             used[name, s.task] = _rows_used(s, train)
         stage_data.append((name, data, epochs))
     # Rows the target stage trained on never count in its evaluation (when it trains on the
@@ -105,8 +109,9 @@ def run_training(config: TrainConfig) -> Path:
         table_path = Path(config.synonyms) if config.synonyms else default_synonyms_path()
         synonyms = SynonymTable.load(table_path)
         data_files[str(table_path)] = {"entries": len(synonyms), "sha256": file_sha256(table_path)}
+    check_evaluation_files(config)  # found now, not after training
     device = pick_device(config.device)
-    precision = _start_or_resume(run_dir, config, source.description, data_files,
+    precision = _start_or_resume(run_dir, config, source.description, data_files, inherited,
                                  resolve_precision(config.precision, device))
     say(f"precision: {precision.name} ({precision.reason})")
     loop_config = dataclasses.replace(config, precision=precision.name)  # what the loop computes in
@@ -128,7 +133,7 @@ def run_training(config: TrainConfig) -> Path:
     for index, plan in enumerate(plans):
         is_last = index == len(plans) - 1
         stage_dir = run_dir / plan.name
-        best_dir = run_dir / SELECTED_MODEL if is_last else stage_dir / "best"
+        best_dir = run_dir / SELECTED_MODEL if is_last else stage_dir / STAGE_BEST
         torch.manual_seed(config.seed + index)  # the new heads start the same, resumed or not
         heads = {t: len(names) for t, names in plan.label_names.items()}
         if model is None:
@@ -141,7 +146,9 @@ def run_training(config: TrainConfig) -> Path:
             state = train_stage(plan, model, tokenizer, loop_config, stage_dir, best_dir)
             write_json(stage_dir / "stage.json", {
                 "name": plan.name, "tasks": list(plan.train), "epochs": plan.epochs,
+                "languages": sorted({lang for t in plan.train for lang in used[plan.name, t]["languages"]}),
                 "sources": [used[plan.name, t] for t in plan.train],
+                "data_files": stage_files[plan.name],  # rows and sha256 of each: config.json's data_files
                 "train_examples": {t: len(p) for t, p in plan.train.items()},
                 "dev_examples": {t: len(p) for t, p in plan.dev.items()},
                 "steps": state.step, "best_step": state.best_step, "best_dev_score": state.best_score,
@@ -161,9 +168,16 @@ def run_training(config: TrainConfig) -> Path:
         batch_size=config.eval_batch_size, output_dir=run_dir, blank_policy=config.blank_policy,
         seed=config.seed, autocast_dtype=precision.autocast_dtype, exclude_ids=eval_excluded)
     stages = [read_json(run_dir / p.name / "stage.json") for p in plans]
+    # the lineage as recorded when the run started (a resumed run keeps it even if the source moved)
+    recorded = read_json(run_dir / "config.json").get("inherited")
+    inherited = [InheritedStage.from_dict(s) for s in recorded] if recorded is not None else inherited
     metrics = {
         "task": config.task, "split": config.eval_split, "model": config.model, "encoder": source.description,
-        "method": config.method, "intermediate": config.intermediate, "seed": config.seed,
+        "method": config.method,
+        "intermediate": config.intermediate,  # the intermediate tasks this run trained itself
+        "intermediate_condition": intermediate_condition(inherited, config.intermediate),
+        "inherited": [s.to_dict() for s in inherited],
+        "seed": config.seed,
         "precision": precision.name,
         **metrics,
         "checkpoint": SELECTED_MODEL,
@@ -212,7 +226,7 @@ def _same_run(run_dir: Path, config: TrainConfig) -> bool:
 
 
 def _start_or_resume(run_dir: Path, config: TrainConfig, encoder_description: str, data_files: dict,
-                     precision: Precision) -> Precision:
+                     inherited: list[InheritedStage], precision: Precision) -> Precision:
     """Write the run's config.json, or check it is this run's; return the precision to use
     (a resumed run keeps the one it started with, wherever `auto` now points)."""
     if (run_dir / "config.json").is_file():
@@ -226,6 +240,9 @@ def _start_or_resume(run_dir: Path, config: TrainConfig, encoder_description: st
         "config": config.to_dict(),
         "precision": dataclasses.asdict(precision),  # what `precision` (auto included) resolved to, and why
         "encoder": encoder_description,
+        # stages the starting encoder went through in other runs (see results/lineage.py)
+        "inherited": [s.to_dict() for s in inherited],
+        "intermediate_condition": intermediate_condition(inherited, config.intermediate),
         "data_files": data_files,
         "environment": environment(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
