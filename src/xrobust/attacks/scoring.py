@@ -66,10 +66,12 @@ class ExampleCache:
 
     def _tokenize(self, sentences) -> None:
         new = [s for s in dict.fromkeys(sentences) if s not in self.words]
-        if new:  # one call for every sentence not seen before; the whole sentence, untruncated
+        if new:  # the whole sentence, untruncated
             self.backend.no_truncation()  # the settings are shared with the transformers wrapper,
             self.backend.no_padding()  # which sets them again on each of its own calls
-            self.words.update(zip(new, self.backend.encode_batch(new, add_special_tokens=False)))
+            # One `encode` per sentence: `encode_batch` starts a thread pool, which costs more
+            # than it saves on a search step's handful of sentences.
+            self.words.update((s, self.backend.encode(s, add_special_tokens=False)) for s in new)
 
     def _rows(self, encodings) -> list[Row]:
         self.backend.enable_truncation(**self.truncation)
