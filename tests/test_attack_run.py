@@ -321,7 +321,7 @@ def muse_resources(tmp_path) -> Path:
 @pytest.mark.parametrize("recipe, extra", [
     ("typo-greedy", ["--languages", "en,de", "--min-similarity", "0.2", "--max-candidates", "3",
                      "--max-words-changed", "0.1"]),
-    ("neighbors-greedy", ["--languages", "en,de", "--query-budget", "150"]),
+    ("typo-greedy", ["--languages", "en,de", "--max-candidates", "20", "--query-budget", "60"]),
     ("codeswitch-beam", ["--languages", "en", "--embed-languages", "de,fr", "--beam-width", "3",
                          "--max-words-changed", "0.5"]),
 ])
