@@ -242,6 +242,7 @@ def test_embedding_pgd_curve_starts_at_clean_accuracy_and_falls(checkpoint, load
     (["--recipe", "typo-greedy", "--languages", "xx"], "--languages"),
     (["--recipe", "typo-greedy", "--languages", "en", "--max-words-changed", "0"], "--max-words-changed"),
     (["--recipe", "typo-greedy", "--languages", "en", "--query-budget", "0"], "--query-budget"),
+    (["--recipe", "typo-greedy", "--languages", "en", "--attack-batch-size", "0"], "--attack-batch-size"),
     (["--recipe", "codeswitch-greedy", "--languages", "en", "--embed-languages", "sw"], "sw"),
     (["--recipe", "typo-greedy", "--languages", "de", "--sentence1-language", "en", "--sides", "sentence1"],
      "--sides"),
