@@ -138,3 +138,56 @@ def test_read_finished_drops_a_torn_last_line_and_rejects_a_bad_middle_line(tmp_
     path.write_text('{"id": "dev-1"}\nnot json\n{"id": "dev-2"}\n', encoding="utf-8")
     with pytest.raises(UserError, match="a.jsonl:2"):
         read_finished(path)
+
+
+def test_sides_tokenized_once_give_the_ids_of_the_pair_call(tiny_classifier):
+    from xrobust.attacks.scoring import ExampleCache
+
+    _, tokenizer = tiny_classifier
+    pairs = [("The cat sat on the mat, quietly.", "Die Katze saß auf der Matte."),
+             ("猫が座った。" * 5, "A very long second sentence " * 6), ("x", "y")]
+    for max_length in (128, 12):  # 12: truncation (longest first) cuts most pairs
+        cache = ExampleCache(tokenizer, max_length)
+        rows = cache.encode_pairs(pairs)
+        expected = tokenizer([a for a, _ in pairs], [b for _, b in pairs], truncation="longest_first",
+                             max_length=max_length)["input_ids"]
+        assert [list(ids) for ids, _ in rows] == expected
+        assert cache.encode_pairs(pairs) == rows  # again from the per-sentence cache
+        single = tokenizer([a for a, _ in pairs], truncation=True, max_length=max_length)["input_ids"]
+        assert [list(ids) for ids, _ in cache.encode_sentences([a for a, _ in pairs])] == single
+    assert len(cache.words) == 6
+
+
+def test_repeated_queries_count_but_are_scored_once(tiny_classifier):
+    from xrobust.attacks.attack import SearchProblem
+    from xrobust.attacks.goal import MisclassifyGoal, QueryBudget
+    from xrobust.attacks.scoring import ExampleCache, ModelRunner, drive
+
+    model, tokenizer = tiny_classifier
+    runner = ModelRunner(model, tokenizer, "pawsx", batch_size=4)
+    text = AttackText.from_pair("the cat sat on the mat", "a dog", "en", "en")
+    other = text.replace(Position("sentence1", 1), "dog")
+    problem = SearchProblem(text, 0, MisclassifyGoal(runner), None, [], QueryBudget(4), ExampleCache(tokenizer, 128))
+    first = drive(problem.score([text, other, text]), runner)
+    assert (problem.budget.used, runner.rows_scored, runner.forward_passes) == (3, 2, 1)
+    assert first[0] == first[2]  # the same cached logits: an exact tie
+    again = drive(problem.score([other, text]), runner)  # one query left in the budget
+    assert [r.text for r in again] == [other] and again[0] == first[1]
+    assert (problem.budget.used, runner.rows_scored) == (4, 2)  # counted, not scored again
+    assert drive(problem.score([text]), runner) == [] and problem.budget.used == 4
+
+
+def test_scores_are_rounded_so_padding_noise_cannot_break_ties():
+    from xrobust.attacks.attack import best_of
+    from xrobust.attacks.goal import goal_result
+
+    text = AttackText.from_pair("a b", "c", "en", "en")
+    others = [text.replace(Position("sentence1", 0), w) for w in ("x", "y")]
+    noisy = [torch.tensor([0.3, -0.2]), torch.tensor([0.3, -0.2 + 1e-6])]  # noise of another pass
+    results = [goal_result(t, logits, gold=0) for t, logits in zip(others, noisy)]
+    assert results[0].score == results[1].score == round(results[0].score, 5)
+    assert best_of(results).text == others[0]  # the tie goes to the earlier candidate
+    clearly = goal_result(others[1], torch.tensor([0.3, -0.19]), gold=0)
+    assert best_of(results[:1] + [clearly]).text == others[1]  # a real difference still counts
+    even = goal_result(text, torch.tensor([0.25, 0.25 + 1e-6]), gold=1)  # equal after rounding
+    assert (even.prediction, even.succeeded) == (0, True)  # the lowest class index wins the tie

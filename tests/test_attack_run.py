@@ -114,17 +114,20 @@ def test_queries_are_counted_exactly_and_stay_within_the_budget(checkpoint, tiny
         scored[-1] += batch["input_ids"].shape[0]
         return original_forward(self, task, **batch)
 
-    original_run = Attack.run
+    original_attack = Attack.attack
 
-    def counting_run(self, text, gold):
+    def counting_attack(self, text, gold):  # called as the example is taken into the search
         scored.append(0)
-        return original_run(self, text, gold)
+        return original_attack(self, text, gold)
 
     monkeypatch.setattr(PairClassifier, "forward", counting_forward)
-    monkeypatch.setattr(Attack, "run", counting_run)
+    monkeypatch.setattr(Attack, "attack", counting_attack)
     out = tmp_path / "out"
+    # One example at a time, so every forward pass belongs to the example taken in last. No
+    # text repeats here, so the logits cache saves nothing and queries equal rows scored.
     assert attack(checkpoint, tiny_data, out, "--recipe", "typo-greedy", "--languages", "en",
-                  "--query-budget", "5", "--batch-size", "2", "--max-words-changed", "1") == 0
+                  "--query-budget", "5", "--batch-size", "2", "--max-words-changed", "1",
+                  "--attack-batch-size", "1") == 0
     written = rows(out / "adversarial" / "typo-greedy-en.jsonl")
     assert [r["queries"] for r in written] == scored
     assert all(r["queries"] <= 5 for r in written)
@@ -176,9 +179,9 @@ def test_an_interrupted_run_resumes_without_redoing_finished_examples(checkpoint
     # A crash while writing the third line: two whole lines and half of one.
     path.write_text(lines[0] + lines[1] + lines[2][: len(lines[2]) // 2], encoding="utf-8")
     attacked = []
-    original_run = Attack.run
-    monkeypatch.setattr(Attack, "run", lambda self, text, gold: attacked.append(text.pair()) or
-                        original_run(self, text, gold))
+    original_attack = Attack.attack
+    monkeypatch.setattr(Attack, "attack", lambda self, text, gold: attacked.append(text.pair()) or
+                        original_attack(self, text, gold))
     assert attack(checkpoint, tiny_data, out, "--recipe", "typo-greedy", "--languages", "en") == 0
     resumed = path.read_text(encoding="utf-8").splitlines(keepends=True)
     assert resumed[:2] == lines[:2]  # finished examples untouched
@@ -239,6 +242,7 @@ def test_embedding_pgd_curve_starts_at_clean_accuracy_and_falls(checkpoint, load
     (["--recipe", "typo-greedy", "--languages", "xx"], "--languages"),
     (["--recipe", "typo-greedy", "--languages", "en", "--max-words-changed", "0"], "--max-words-changed"),
     (["--recipe", "typo-greedy", "--languages", "en", "--query-budget", "0"], "--query-budget"),
+    (["--recipe", "typo-greedy", "--languages", "en", "--attack-batch-size", "0"], "--attack-batch-size"),
     (["--recipe", "codeswitch-greedy", "--languages", "en", "--embed-languages", "sw"], "sw"),
     (["--recipe", "typo-greedy", "--languages", "de", "--sentence1-language", "en", "--sides", "sentence1"],
      "--sides"),
@@ -261,3 +265,90 @@ def test_generalized_setting_changes_only_the_target_language_side(checkpoint, t
     assert all(r["perturbed"]["sentence1"] == r["original"]["sentence1"] for r in written)
     assert any(r["changes"] for r in written)
     assert all(c["side"] == "sentence2" for r in written for c in r["changes"])
+
+
+MORE_PAIRS_EN = [
+    ("The old man walked his dog along the quiet river.", "A man walked a dog by the river."),
+    ("Children were playing football in the park after school.", "Kids played soccer in the park."),
+    ("The museum opened a new exhibition about ancient Egypt.", "An exhibition on Egypt opened at the museum."),
+    ("She bought fresh bread and cheese at the market.", "She bought nothing at the market."),
+    ("Heavy rain flooded the streets of the small town.", "The town streets were dry and sunny."),
+    ("The company hired twenty new engineers last year.", "Twenty engineers joined the company."),
+    ("My brother repaired the broken bicycle in the garage.", "The bicycle was fixed by my brother."),
+    ("The train to Berlin was delayed by two hours.", "The Berlin train arrived early."),
+    ("A young woman is reading a long novel on the bus.", "A woman reads a book."),
+    ("The students finished their difficult exam before noon.", "The exam was finished in the evening."),
+    ("The chef cooked a spicy soup with fresh vegetables.", "A soup was cooked by the chef."),
+    ("Tourists photographed the famous bridge at sunset.", "Nobody photographed the bridge."),
+]
+MORE_PAIRS_DE = [
+    ("Der alte Mann ging mit seinem Hund am Fluss spazieren.", "Ein Mann ging mit einem Hund."),
+    ("Die Kinder spielten nach der Schule Fußball im Park.", "Kinder spielten im Park."),
+    ("Das Museum eröffnete eine neue Ausstellung über Ägypten.", "Das Museum blieb geschlossen."),
+    ("Sie kaufte frisches Brot und Käse auf dem Markt.", "Sie kaufte Brot auf dem Markt."),
+    ("Starker Regen überflutete die Straßen der kleinen Stadt.", "Die Straßen waren trocken."),
+    ("Der Zug nach Berlin hatte zwei Stunden Verspätung.", "Der Zug kam zu früh an."),
+]
+
+
+@pytest.fixture
+def more_data(tmp_path) -> Path:
+    from conftest import write_tsv
+
+    root = tmp_path / "more"
+    for language, pairs in (("en", MORE_PAIRS_EN), ("de", MORE_PAIRS_DE)):
+        write_tsv(root / "pawsx" / f"dev-{language}.tsv", [(a, b, str(i % 2)) for i, (a, b) in enumerate(pairs)])
+    return root
+
+
+@pytest.fixture
+def muse_resources(tmp_path) -> Path:
+    muse = tmp_path / "resources" / "muse"
+    muse.mkdir(parents=True)
+    words = {"man": ("Mann", "homme"), "dog": ("Hund", "chien"), "river": ("Fluss", "rivière"),
+             "park": ("Park", "parc"), "museum": ("Museum", "musée"), "bread": ("Brot", "pain"),
+             "rain": ("Regen", "pluie"), "town": ("Stadt", "ville"), "train": ("Zug", "train"),
+             "woman": ("Frau", "femme"), "book": ("Buch", "livre"), "exam": ("Prüfung", "examen"),
+             "soup": ("Suppe", "soupe"), "bridge": ("Brücke", "pont"), "company": ("Firma", "société"),
+             "engineers": ("Ingenieure", "ingénieurs"), "bicycle": ("Fahrrad", "vélo"), "market": ("Markt", "marché"),
+             "students": ("Studenten", "étudiants"), "chef": ("Koch", "chef"), "streets": ("Straßen", "rues"),
+             "walked": ("ging", "marchait"), "bought": ("kaufte", "acheta"), "fresh": ("frisch", "frais"),
+             "young": ("jung", "jeune"), "famous": ("berühmt", "célèbre"), "old": ("alt", "vieux")}
+    (muse / "en-de.txt").write_text("".join(f"{en} {de}\n" for en, (de, _) in words.items()), encoding="utf-8")
+    (muse / "en-fr.txt").write_text("".join(f"{en} {fr}\n" for en, (_, fr) in words.items()), encoding="utf-8")
+    return muse.parent
+
+
+@pytest.mark.parametrize("recipe, extra", [
+    ("typo-greedy", ["--languages", "en,de", "--min-similarity", "0.2", "--max-candidates", "3",
+                     "--max-words-changed", "0.1"]),
+    ("typo-greedy", ["--languages", "en,de", "--max-candidates", "20", "--query-budget", "60"]),
+    ("codeswitch-beam", ["--languages", "en", "--embed-languages", "de,fr", "--beam-width", "3",
+                         "--max-words-changed", "0.5"]),
+])
+def test_attacks_batched_across_examples_match_one_example_at_a_time(checkpoint, more_data, muse_resources,
+                                                                     tmp_path, monkeypatch, recipe, extra):
+    passes = []  # rows of each classifier/encoder forward pass, per run
+    original_forward = PairClassifier.forward
+
+    def recording_forward(self, task, **batch):
+        passes[-1].append(batch["input_ids"].shape[0])
+        return original_forward(self, task, **batch)
+
+    monkeypatch.setattr(PairClassifier, "forward", recording_forward)
+    written = {}
+    for size in ("1", "100000"):  # one example in flight; every example of a language in flight
+        passes.append([])
+        out = tmp_path / size
+        assert attack(checkpoint, more_data, out, "--recipe", recipe, "--resources", str(muse_resources),
+                      "--attack-batch-size", size, "--batch-size", "16", *extra) == 0
+        written[size] = [{k: v for k, v in row.items() if k != "seconds"}
+                         for path in sorted((out / "adversarial").glob("*.jsonl")) for row in rows(path)]
+    one, many = written["1"], written["100000"]
+    assert one == many  # same texts, changes, predictions, statuses, query counts, in the same order
+    statuses = {row["status"] for row in one}
+    assert {"succeeded", "failed"} <= statuses, statuses  # the comparison covers both outcomes
+    assert max(row["queries"] for row in one) > 20
+    # The same rows were scored (each example's cache is its own), in far fewer, fuller passes.
+    assert sum(passes[1]) == sum(passes[0])
+    assert len(passes[1]) < 0.6 * len(passes[0])

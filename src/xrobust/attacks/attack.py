@@ -1,14 +1,20 @@
 """An attack = goal + transformation + constraints + search, all passed to the constructor.
 
-`Attack.run(text, gold)` scores the clean pair, and if the model gets it right hands the
-search a `SearchProblem`: the one object through which a search sees the example (which
-word slots may change, the candidate texts for a slot, batched scoring under the budget).
+`Attack.attack(text, gold)` is one example's attack as a generator: it yields model requests
+(scoring.py) and returns an `AttackResult`. It scores the clean pair, and if the model gets it
+right hands the search a `SearchProblem`: the one object through which a search sees the
+example (which word slots may change, the candidate texts for a slot, scoring under the
+budget). `Attack.run_many` runs many examples at once with shared forward passes
+(scheduler.py); `Attack.run` is the same with one example.
 """
 
-import time
+import dataclasses
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from xrobust.attacks.goal import GoalResult, MisclassifyGoal, QueryBudget
+from xrobust.attacks.scheduler import interleave
+from xrobust.attacks.scoring import ExampleCache
 from xrobust.attacks.text import AttackText, Position
 
 SUCCEEDED, FAILED, SKIPPED = "succeeded", "failed", "skipped"  # skipped: misclassified before any attack
@@ -31,16 +37,18 @@ class AttackResult:
 
 
 class SearchProblem:
-    """One example's search space, scored against its own query budget."""
+    """One example's search space, scored against its own query budget. `expand` and `score`
+    are generators (they may need the model): call them with `yield from`."""
 
     def __init__(self, original: AttackText, gold: int, goal: MisclassifyGoal, transformation, constraints,
-                 budget: QueryBudget):
+                 budget: QueryBudget, cache: ExampleCache):
         self.original = original
         self.gold = gold
         self.goal = goal
         self.transformation = transformation
         self.constraints = constraints
         self.budget = budget
+        self.cache = cache
 
     def may_change(self, text: AttackText, position: Position) -> bool:
         return all(c.may_change(text, position) for c in self.constraints)
@@ -48,26 +56,31 @@ class SearchProblem:
     def positions(self, text: AttackText) -> list[Position]:
         return [p for p in text.positions() if self.may_change(text, p)]
 
-    def expand(self, text: AttackText, position: Position) -> list[AttackText]:
+    def expand(self, text: AttackText, position: Position):
         """Texts with the word at `position` replaced by each candidate the constraints accept."""
         language = text.languages[position.side]
         word = self.original.word_at(position)  # candidates for the original word, not a replacement
         texts = [text.replace(position, w) for w in self.transformation.candidates(word, language)]
-        for constraint in self.constraints:  # cheap ones first (the runner orders them)
+        for constraint in self.constraints:  # cheap ones first (the recipes order them)
             if not texts:
                 break
-            texts = [t for t, ok in zip(texts, constraint.accepts(self.original, texts)) if ok]
+            if hasattr(constraint, "judge"):  # runs the model: its requests join the shared passes
+                verdicts = yield from constraint.judge(self.original, texts, self.cache)
+            else:
+                verdicts = constraint.accepts(self.original, texts)
+            texts = [t for t, ok in zip(texts, verdicts) if ok]
         return texts
 
-    def score(self, texts: list[AttackText]) -> list[GoalResult]:
-        return self.goal.evaluate(texts, self.gold, self.budget)
+    def score(self, texts: list[AttackText]):
+        return (yield from self.goal.evaluate(texts, self.gold, self.budget, self.cache))
 
     def exhausted(self) -> bool:
         return self.budget.exhausted()
 
 
 def better(a: GoalResult, b: GoalResult) -> bool:
-    """Is `a` a better attack than `b`? A success beats a failure; then a lower gold probability."""
+    """Is `a` a better attack than `b`? A success beats a failure; then a lower gold probability
+    (scores are rounded, goal.py, so noise in the last bits of a logit cannot decide)."""
     return (a.succeeded, a.score) > (b.succeeded, b.score)
 
 
@@ -89,17 +102,27 @@ class Attack:
         self.query_budget = query_budget
 
     def run(self, text: AttackText, gold: int) -> AttackResult:
-        start_time = time.perf_counter()
+        return next(self.run_many([(text, gold)], target_rows=1))
+
+    def run_many(self, examples: Iterable[tuple[AttackText, int]], target_rows: int) -> Iterator[AttackResult]:
+        """Results in the order of `examples`, each as soon as it and all before it are done.
+        Enough examples are in flight that each round scores >= `target_rows` rows together."""
+        jobs = (self.attack(text, gold) for text, gold in examples)
+        for result, seconds in interleave(jobs, self.goal.runner, target_rows):
+            yield dataclasses.replace(result, seconds=seconds)
+
+    def attack(self, text: AttackText, gold: int):
+        """Generator: one example's attack; returns its AttackResult (seconds are the scheduler's)."""
         budget = QueryBudget(self.query_budget)
-        clean = self.goal.evaluate([text], gold, budget)
+        cache = ExampleCache(self.goal.runner.tokenizer, self.goal.runner.max_length)
+        clean = yield from self.goal.evaluate([text], gold, budget, cache)
         if not clean:  # a budget of 0 queries: nothing can be scored
             return AttackResult(text, text, gold, -1, -1, FAILED, 0, 0.0)
         start = clean[0]
         if start.succeeded:
             final, status = start, SKIPPED
         else:
-            problem = SearchProblem(text, gold, self.goal, self.transformation, self.constraints, budget)
-            final = self.search.run(problem, start)
+            problem = SearchProblem(text, gold, self.goal, self.transformation, self.constraints, budget, cache)
+            final = yield from self.search.run(problem, start)
             status = SUCCEEDED if final.succeeded else FAILED
-        return AttackResult(text, final.text, gold, start.prediction, final.prediction, status, budget.used,
-                            time.perf_counter() - start_time)
+        return AttackResult(text, final.text, gold, start.prediction, final.prediction, status, budget.used, 0.0)

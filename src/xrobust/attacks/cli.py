@@ -36,7 +36,10 @@ def add_attack_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="XTREME-layout folder, or 'hub' (default: $XROBUST_DATA)")
     p.add_argument("--resources", help="folder with counterfitted_neighbors.json and muse/ "
                    "(default: $XROBUST_RESOURCES)")
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help="candidates per forward pass")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="pairs (or sentences) per forward pass")
+    p.add_argument("--attack-batch-size", type=int, default=d.attack_batch_size,
+                   help="pairs scored together per round across the examples in flight (1: one example at a "
+                        "time); changes speed, not results")
     p.add_argument("--max-length", type=int, default=d.max_length, help="tokens per pair")
     p.add_argument("--max-candidates", type=int, default=d.max_candidates, help="replacements tried per word")
     p.add_argument("--max-words-changed", type=float, default=d.max_words_changed,
@@ -63,6 +66,7 @@ def config_from_args(args):
 
     task = get_task(args.task)
     for option, value in (("--max-examples", args.max_examples), ("--batch-size", args.batch_size),
+                          ("--attack-batch-size", args.attack_batch_size),
                           ("--max-candidates", args.max_candidates), ("--beam-width", args.beam_width),
                           ("--pgd-steps", args.pgd_steps), ("--max-length", args.max_length)):
         if value is not None and value < 1:
@@ -77,7 +81,8 @@ def config_from_args(args):
         checkpoint=args.checkpoint, task=args.task, recipe=args.recipe,
         languages=parse_languages("--languages", args.languages, task), data_dir=str(data_dir_from(args.data_dir)),
         resources=resources, output_dir=args.output_dir or "", split=args.split, max_examples=args.max_examples,
-        query_budget=args.query_budget, seed=args.seed, batch_size=args.batch_size, max_length=args.max_length,
+        query_budget=args.query_budget, seed=args.seed, batch_size=args.batch_size,
+        attack_batch_size=args.attack_batch_size, max_length=args.max_length,
         max_candidates=args.max_candidates, max_words_changed=args.max_words_changed,
         min_similarity=args.min_similarity,
         sides=("sentence1", "sentence2") if args.sides == "both" else (args.sides,),

@@ -4,7 +4,8 @@ Two kinds, both cheap to ask before any model query:
 - position constraints (`may_change(text, position)`) decide which word slots a search
   may touch: the sides of the pair, stopwords, the maximum fraction of words changed;
 - text constraints (`accepts(original, candidates)`) judge whole candidate texts, batched:
-  the minimum similarity to the original under the encoder runs one forward per chunk.
+  the minimum similarity to the original runs the encoder, and in a search asks for it
+  through `judge` (a generator, scoring.py), so its rows share forward passes across examples.
 
 `violations(original, perturbed, constraints)` re-checks a finished adversarial text
 against every constraint; the runner and the tests use it.
@@ -12,8 +13,8 @@ against every constraint; the runner and the tests use it.
 
 import math
 
-import torch
-
+from xrobust.attacks.goal import SCORE_DECIMALS
+from xrobust.attacks.scoring import ExampleCache, ModelRunner, Vectors, drive, lookup
 from xrobust.attacks.text import SIDES, AttackText, Position
 from xrobust.errors import UserError
 from xrobust.lexicon.stopwords import is_stopword
@@ -68,49 +69,46 @@ class MaxWordsChanged:
 class MinSimilarity:
     """Each changed sentence keeps cosine similarity >= `threshold` to its original under the
     encoder (mean-pooled last layer, as E5 embeds text): a stand-in for the Universal Sentence
-    Encoder that TextFooler uses, available for every language the encoder reads."""
+    Encoder that TextFooler uses, available for every language the encoder reads.
+
+    In a search, `judge` yields its `Vectors` request so the sentences of many examples share
+    forward passes; `accepts` and `similarities` answer alone. Similarities are rounded to
+    `SCORE_DECIMALS` before the comparison, for the reason scores are (goal.py)."""
 
     def __init__(self, model, tokenizer, threshold: float, max_length: int = 128, batch_size: int = 32):
         if not -1 <= threshold <= 1:
             raise UserError(f"--min-similarity: {threshold} must be in [-1, 1]")
-        self.model = model
-        self.tokenizer = tokenizer
         self.threshold = threshold
-        self.max_length = max_length
-        self.batch_size = batch_size
+        self.runner = ModelRunner(model, tokenizer, "", max_length, batch_size)  # the encoder only: no head
 
     def may_change(self, text: AttackText, position: Position) -> bool:
         return True
 
     def accepts(self, original: AttackText, candidates: list[AttackText]) -> list[bool]:
-        return [s >= self.threshold for s in self.similarities(original, candidates)]
+        return drive(self.judge(original, candidates, self._fresh_cache()), self.runner)
 
     def similarities(self, original: AttackText, candidates: list[AttackText]) -> list[float]:
+        return drive(self._similarities(original, candidates, self._fresh_cache()), self.runner)
+
+    def judge(self, original: AttackText, candidates: list[AttackText], cache: ExampleCache):
+        """Generator: accept or not, per candidate."""
+        similarities = yield from self._similarities(original, candidates, cache)
+        return [s >= self.threshold for s in similarities]
+
+    def _similarities(self, original: AttackText, candidates: list[AttackText], cache: ExampleCache):
         """The lowest similarity over each candidate's changed sides (1.0 if nothing changed)."""
         jobs = [(i, side) for i, t in enumerate(candidates) for side in sorted({c.side for c in t.changes})]
         sides = sorted({side for _, side in jobs})
-        reference = dict(zip(sides, self.embed([original.sentence(s) for s in sides])))
+        sentences = [original.sentence(s) for s in sides] + [candidates[i].sentence(side) for i, side in jobs]
+        vectors = yield from lookup(cache.vectors, cache.encode_sentences(sentences), Vectors)
+        reference = dict(zip(sides, vectors))
         lowest = [1.0] * len(candidates)
-        if jobs:
-            vectors = self.embed([candidates[i].sentence(side) for i, side in jobs])
-            for (i, side), vector in zip(jobs, vectors):
-                lowest[i] = min(lowest[i], float(vector @ reference[side]))
+        for (i, side), vector in zip(jobs, vectors[len(sides):]):
+            lowest[i] = min(lowest[i], round(float(vector @ reference[side]), SCORE_DECIMALS))
         return lowest
 
-    @torch.no_grad()
-    def embed(self, sentences: list[str]) -> torch.Tensor:
-        """Unit-length sentence vectors [n, hidden], `batch_size` sentences per forward pass."""
-        out = []
-        encoder = self.model.encoder
-        device = next(encoder.parameters()).device
-        for start in range(0, len(sentences), self.batch_size):
-            batch = self.tokenizer(sentences[start:start + self.batch_size], padding=True, truncation=True,
-                                   max_length=self.max_length, return_tensors="pt").to(device)
-            hidden = encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            out.append(torch.nn.functional.normalize(pooled.float(), dim=-1).cpu())
-        return torch.cat(out) if out else torch.empty((0, 0))
+    def _fresh_cache(self) -> ExampleCache:
+        return ExampleCache(self.runner.tokenizer, self.runner.max_length)
 
 
 def violations(original: AttackText, perturbed: AttackText, constraints) -> list[str]:

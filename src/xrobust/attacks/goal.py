@@ -1,26 +1,33 @@
 """The goal: make the classifier give up the gold label (an untargeted attack).
 
-Every model query goes through `MisclassifyGoal.evaluate`, which scores a whole list of
-candidate texts in chunked, length-sorted forward passes (`evaluation.predict`) and counts
-one query per text against the example's `QueryBudget`. A search never calls the model
-itself, so the count is exact.
+Every model query goes through `MisclassifyGoal.evaluate`, a generator that counts one
+query per text against the example's `QueryBudget` and yields a `Logits` request for the
+pairs its cache has not seen (scoring.py). A search never calls the model itself, so the
+count is exact, and a repeated text still counts as a query (as it would without the cache).
+
+Ties. fp32 logits of a pair differ by ~1e-7 with the forward pass it lands in (padding,
+batch shape), which must not decide anything: probabilities are rounded to
+`SCORE_DECIMALS` decimals and every comparison (score, prediction, success) uses the rounded
+values; equal rounded scores go to the earlier candidate (searches keep candidates in the
+order they generate them, and sort stably). Texts that tokenize alike share one cached logit
+row, so they tie exactly.
 """
 
 from dataclasses import dataclass
 
 import torch
 
+from xrobust.attacks.scoring import ExampleCache, Logits, ModelRunner, lookup
 from xrobust.attacks.text import AttackText
-from xrobust.evaluation.predict import predict_logits
-from xrobust.tasks import Example, TaskSpec
-from xrobust.training.batching import encode_pairs
+
+SCORE_DECIMALS = 5  # 100x the fp32 noise of a probability measured across batch shapes (~1e-7)
 
 
 @dataclass(frozen=True)
 class GoalResult:
     text: AttackText
-    score: float  # 1 - p(gold label): higher is closer to the goal
-    prediction: int  # class index
+    score: float  # 1 - p(gold label), rounded to SCORE_DECIMALS: higher is closer to the goal
+    prediction: int  # class index: the largest rounded probability, ties to the lowest index
     succeeded: bool  # prediction != gold
 
 
@@ -37,32 +44,30 @@ class QueryBudget:
     def exhausted(self) -> bool:
         return self.limit is not None and self.used >= self.limit
 
+    def take(self, texts: list) -> list:
+        """The texts the budget still allows (in order), counted as used."""
+        remaining = self.remaining()
+        taken = texts if remaining is None else texts[:remaining]
+        self.used += len(taken)
+        return taken
+
 
 class MisclassifyGoal:
-    def __init__(self, model, tokenizer, task: TaskSpec, head: str, max_length: int = 128, batch_size: int = 32):
-        self.model = model
-        self.tokenizer = tokenizer
-        self.task = task
-        self.head = head
-        self.max_length = max_length
-        self.batch_size = batch_size  # texts per forward pass; 1 reproduces an unbatched attack
+    def __init__(self, runner: ModelRunner):
+        self.runner = runner  # answers the requests when an example is attacked alone (`Attack.run`)
 
-    def evaluate(self, texts: list[AttackText], gold: int, budget: QueryBudget) -> list[GoalResult]:
-        """Score as many of `texts` as the budget allows (in order); the rest are dropped."""
-        remaining = budget.remaining()
-        if remaining is not None:
-            texts = texts[:remaining]
+    def evaluate(self, texts: list[AttackText], gold: int, budget: QueryBudget, cache: ExampleCache):
+        """Generator: score as many of `texts` as the budget allows (in order); the rest are dropped.
+        Returns their `GoalResult`s."""
+        texts = budget.take(texts)
         if not texts:
             return []
-        budget.used += len(texts)
-        probabilities = torch.softmax(self.logits([t.pair() for t in texts]), -1)
-        predictions = probabilities.argmax(-1).tolist()
-        return [GoalResult(text, 1.0 - float(probs[gold]), prediction, prediction != gold)
-                for text, probs, prediction in zip(texts, probabilities, predictions)]
+        rows = cache.encode_pairs([t.pair() for t in texts])
+        logits = yield from lookup(cache.logits, rows, Logits)
+        return [goal_result(text, row, gold) for text, row in zip(texts, logits)]
 
-    def logits(self, pairs: list[tuple[str, str]]) -> torch.Tensor:
-        """Logits [len(pairs), num_labels]; `batch_size` pairs per forward pass."""
-        filler = self.task.label_names[0]  # encode_pairs wants a label; it is not used here
-        examples = [Example("", s1, s2, filler, "") for s1, s2 in pairs]
-        encoded = encode_pairs(self.tokenizer, examples, self.task, self.max_length)
-        return predict_logits(self.model, self.head, encoded, self.tokenizer.pad_token_id, self.batch_size)
+
+def goal_result(text: AttackText, logits: torch.Tensor, gold: int) -> GoalResult:
+    probabilities = [round(p, SCORE_DECIMALS) for p in torch.softmax(logits.float(), -1).tolist()]
+    prediction = probabilities.index(max(probabilities))  # the first of equal maxima
+    return GoalResult(text, round(1.0 - probabilities[gold], SCORE_DECIMALS), prediction, prediction != gold)

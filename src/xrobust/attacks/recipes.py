@@ -13,6 +13,7 @@ from pathlib import Path
 from xrobust.attacks.attack import Attack
 from xrobust.attacks.constraints import MaxWordsChanged, MinSimilarity, ModifiableSides, NoStopwords
 from xrobust.attacks.goal import MisclassifyGoal
+from xrobust.attacks.scoring import ModelRunner
 from xrobust.attacks.search import BeamSearch, GreedyWordImportance
 from xrobust.attacks.transformations.codeswitch import CodeSwitch
 from xrobust.attacks.transformations.neighbors import EmbeddingNeighbours
@@ -40,7 +41,7 @@ class RecipeInputs:
     beam_width: int = 4
     embed_languages: tuple[str, ...] = ()  # codeswitch: () = every language with a dictionary
     query_budget: int | None = 2000
-    batch_size: int = 32
+    batch_size: int = 32  # rows (pairs or sentences) per forward pass
     max_length: int = 128
     seed: int = 0
 
@@ -55,8 +56,8 @@ def _constraints(inputs: RecipeInputs) -> list:
 
 
 def _attack(inputs: RecipeInputs, transformation, search) -> Attack:
-    goal = MisclassifyGoal(inputs.model, inputs.tokenizer, inputs.task, inputs.head, inputs.max_length,
-                           inputs.batch_size)
+    goal = MisclassifyGoal(ModelRunner(inputs.model, inputs.tokenizer, inputs.head, inputs.max_length,
+                                       inputs.batch_size))
     return Attack(goal, transformation, _constraints(inputs), search, inputs.query_budget)
 
 

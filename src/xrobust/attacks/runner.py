@@ -2,8 +2,9 @@
 resume what an interrupted run left, and write the outputs.
 
 Outputs (in the output directory):
-- adversarial/{recipe}-{lang}.jsonl: one attacked example a line, appended and flushed as
-  each example finishes, so a crash loses at most the line being written; a restart reads the
+- adversarial/{recipe}-{lang}.jsonl: one attacked example a line, in input order, appended and
+  flushed as soon as an example and all before it are finished, so a crash loses only the
+  examples in flight (those sharing forward passes, `attack_batch_size`); a restart reads the
   finished ids, drops a torn last line, and attacks only the rest.
 - adversarial/{recipe}.config.json: the attack settings; a restart with other settings is
   refused rather than mixing two attacks in one file.
@@ -49,7 +50,8 @@ class AttackConfig:
     max_examples: int | None = None  # per language, evenly spaced rows (as `evaluate`)
     query_budget: int | None = 2000
     seed: int = 0
-    batch_size: int = 32
+    batch_size: int = 32  # rows per forward pass
+    attack_batch_size: int = 256  # rows each round scores together across examples; 1 = one example at a time
     max_length: int = 128
     max_candidates: int = 20
     max_words_changed: float = 0.2
@@ -134,15 +136,17 @@ def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path) 
         done = {row["id"] for row in rows}
         todo = [e for e in pairs if e.id not in done]
         language1 = config.sentence1_language or language
+        attacked = [(AttackText.from_pair(e.sentence1, e.sentence2, language1, language), task.label_index(e.label))
+                 for e in todo]
         with open(path, "a", encoding="utf-8") as sink, \
                 progress_bar(total=len(pairs), initial=len(pairs) - len(todo), desc=f"{config.recipe} {language}",
                              unit="ex") as bar:
-            for example in todo:
-                text = AttackText.from_pair(example.sentence1, example.sentence2, language1, language)
-                row = result_row(example, attack.run(text, task.label_index(example.label)), task.label_names)
+            # Results come in the order of `todo`, each once it and all before it are done.
+            for example, result in zip(todo, attack.run_many(attacked, config.attack_batch_size)):
+                row = result_row(example, result, task.label_names)
                 sink.write(json.dumps(row, ensure_ascii=False) + "\n")
                 sink.flush()
-                os.fsync(sink.fileno())  # the line is on disk before the next example starts
+                os.fsync(sink.fileno())  # the line is on disk before the next one is written
                 rows.append(row)
                 bar.update(1)
         wanted = {e.id for e in pairs}
@@ -229,7 +233,8 @@ def _run_pgd(config, model, tokenizer, task, head, examples) -> dict:
 def _check_same_settings(path: Path, config: AttackConfig) -> None:
     settings = _jsonable(config)
     # Languages and example counts may grow between runs; the attack itself must not change.
-    for key in ("languages", "max_examples", "output_dir"):
+    # How many examples share forward passes changes speed, not results (goal.py: ties).
+    for key in ("languages", "max_examples", "output_dir", "attack_batch_size"):
         settings.pop(key)
     if path.is_file():
         before = read_json(path)

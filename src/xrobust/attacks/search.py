@@ -1,6 +1,7 @@
-"""Search methods. Each takes a `SearchProblem` and the scored clean text and returns the
-best text it found. All candidates of a step go to `problem.score` in one call, which runs
-them through the model in chunked batched forward passes and stops at the query budget.
+"""Search methods. Each `run(problem, start)` is a generator (it yields the model requests of
+`problem.expand` and `problem.score`, attack.py) that returns the best text it found. All
+candidates of a step go to `problem.score` in one call, which stops at the query budget; the
+scheduler puts that call's rows into forward passes shared with other examples.
 """
 
 import math
@@ -18,9 +19,9 @@ class GreedyWordImportance:
 
     def run(self, problem: SearchProblem, start: GoalResult) -> GoalResult:
         positions = problem.positions(start.text)
-        deleted = problem.score([start.text.replace(p, "") for p in positions])  # one query per slot
+        deleted = yield from problem.score([start.text.replace(p, "") for p in positions])  # one query per slot
         # Results come back in order, cut at the budget; slots left unranked go last, in
-        # reading order (sorted is stable).
+        # reading order (sorted is stable; scores are rounded, goal.py, so equal ones really tie).
         scores = [r.score for r in deleted] + [-math.inf] * (len(positions) - len(deleted))
         order = [p for _, p in sorted(zip(scores, positions), key=lambda pair: -pair[0])]
         best = start
@@ -29,7 +30,8 @@ class GreedyWordImportance:
                 break
             if not problem.may_change(best.text, position):
                 continue
-            results = problem.score(problem.expand(best.text, position))
+            candidates = yield from problem.expand(best.text, position)
+            results = yield from problem.score(candidates)
             if results and better(best_of(results), best):
                 best = best_of(results)
         return best
@@ -53,14 +55,15 @@ class BeamSearch:
                 for position in problem.positions(member.text):
                     if position in changed:
                         continue
-                    for text in problem.expand(member.text, position):
+                    expanded = yield from problem.expand(member.text, position)
+                    for text in expanded:
                         if text.pair() not in seen:
                             seen.add(text.pair())
                             candidates.append(text)
-            results = problem.score(candidates)
+            results = yield from problem.score(candidates)
             if not results:
                 break
-            ranked = sorted(results, key=lambda r: (r.succeeded, r.score), reverse=True)
+            ranked = sorted(results, key=lambda r: (r.succeeded, r.score), reverse=True)  # stable: ties keep order
             if not better(ranked[0], best):
                 break
             beam, best = ranked[:self.width], ranked[0]
