@@ -273,6 +273,17 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     coverage.add_argument("--model", default="default", help="encoder for --neighbors")
     coverage.add_argument("--json", action="store_true", help="one JSON object keyed by language code")
 
+    export = lexicon_commands.add_parser(
+        "synonyms", help="write one language's synonym table from a source in the per-language JSON format "
+                         "({\"language\": L, \"source\": S, \"synonyms\": {word: [...]}}), for inspection or "
+                         "editing; --synonym-source FILE reads it back")
+    export.add_argument("--source", required=True, help="counter-fitted, muse-pivot, or a table file")
+    export.add_argument("--language", required=True)
+    export.add_argument("--output", required=True, help="JSON file to write")
+    export.add_argument("--consistency", default="shared-translation",
+                        choices=("shared-translation", "back-translation", "none"),
+                        help="muse-pivot: which candidates to keep (docs/attacks.md, 'Synonym sources')")
+
     data = commands.add_parser("data", help="data utilities")
     data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     check = data_commands.add_parser("check", help="validate an XTREME-layout folder, list rows and problems")
@@ -378,6 +389,17 @@ def _dispatch(args) -> int:
             write_json(out / "comparison.json", summary)
             comparison_plot(summary, out / "comparison.png")
             print(f"written to {out}")
+        return 0
+    if args.command == "lexicon" and args.lexicon_command == "synonyms":
+        from xrobust.lexicon.synonym_sources import check_covered, load_synonyms, parse_sources
+        from xrobust.results.rundir import write_json
+
+        sources = parse_sources(args.source, "--source")
+        check_covered(sources, [args.language], "--source")
+        table = load_synonyms(sources, [args.language], pivot_rule=args.consistency).table_for(args.language)
+        write_json(Path(args.output), {**table.to_json(), "consistency": args.consistency
+                                       if table.source == "muse-pivot" else None})
+        print(f"{len(table)} {args.language} words with synonyms from {table.source} written to {args.output}")
         return 0
     if args.command == "lexicon":
         from xrobust.lexicon.coverage import coverage_json, coverage_table, resources_dir, task_coverage

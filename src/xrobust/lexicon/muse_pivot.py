@@ -21,8 +21,8 @@ Stopwords (of L and of English) and words with digits are neither keys nor candi
 function words translate to a handful of frequent English words ("die" -> "the") whose
 neighbours are not their synonyms, and a changed number changes the facts. MUSE's L side
 also lists English words as their own translation (de "cats" -> "cats", zh "cat"); a
-candidate in another script than w, or an English word listed as its own translation, is
-dropped, so every substitute stays in the language (loanwords such as "hotel" go too).
+candidate in another script than w, or a word listed as its own translation, is dropped, so
+every substitute stays in the language (identical loanwords such as "hotel" go too).
 Measured effect of each rule: docs/results/perturbation-validity.md.
 """
 
@@ -55,11 +55,12 @@ def _usable(word: str, language: str) -> bool:
     return not DIGIT.search(word) and not is_stopword(word, language)
 
 
-def _in_language(candidate: str, word: str, main_senses: list[str], english: SynonymTable) -> bool:
-    """Same script as `word`, and not an English word MUSE lists as its own translation."""
+def _in_language(candidate: str, word: str, main_senses: list[str]) -> bool:
+    """Same script as `word`, and not a word MUSE lists as its own translation (mostly English
+    words on the L side; identical loanwords go too, a small loss for certainty)."""
     if script_of(candidate) != script_of(word):
         return False
-    return not (candidate in english and candidate.lower() in (s.lower() for s in main_senses))
+    return candidate.lower() not in (s.lower() for s in main_senses)
 
 
 def pivot_synonyms(language: str, lexicon: BilingualLexicon, english: SynonymTable,
@@ -80,7 +81,7 @@ def pivot_synonyms(language: str, lexicon: BilingualLexicon, english: SynonymTab
                 if candidate.lower() == word.lower() or candidate in main_senses or not _usable(candidate, language):
                     continue
                 main_senses[candidate] = lexicon.translations(candidate, language, PIVOT)[:MAX_SENSES]
-                if _in_language(candidate, word, main_senses[candidate], english):
+                if _in_language(candidate, word, main_senses[candidate]):
                     candidates.append(candidate)
         before += len(candidates)
         if rule != "none":

@@ -93,5 +93,6 @@ class SynonymTable:
 
 
 def is_language_table(data: dict) -> bool:
-    """Whether a parsed JSON file is in the per-language format."""
+    """Whether a parsed JSON file is in the per-language format (other keys, such as the
+    `source` and `consistency` an export records, are ignored on reading)."""
     return isinstance(data.get("language"), str) and isinstance(data.get("synonyms"), dict)
