@@ -158,12 +158,43 @@ def test_published_rule_per_pair_keeps_shared_tokens_shared():
 
 
 def test_unspaced_scripts_are_split_into_words_under_the_published_rule():
-    table = SynonymTable({"猫": ["貓"]})
+    table = SynonymTable({"猫": ["貓"]}, language="zh")
     rng = random.Random(7)
     outs = {substitute_synonyms("一只猫。", table, rng, SubstitutionRule(), "zh").text for _ in range(50)}
     assert outs == {"一只猫。", "一只貓。"}  # a space-delimited token would be the whole sentence
-    # In a spaced language the same sentence is one token, not in the table: nothing changes.
+    # In another language the table is not looked up at all: nothing changes.
     assert substitute_synonyms("一只猫。", table, rng, SubstitutionRule(), "en").text == "一只猫。"
+
+
+def test_a_table_changes_only_words_of_its_own_language():
+    # German words that are keys of the English table by spelling ("die" -> died, "hat" -> sombrero)
+    english = SynonymTable({"die": ["died", "death"], "hat": ["sombrero"], "cat": ["kitten"]})
+    german = "die Katze hat die Maus"
+    for seed in range(50):
+        rng = random.Random(seed)
+        assert substitute_synonyms(german, english, rng, SubstitutionRule(), "de").text == german
+    outs = {substitute_synonyms("the cat hat", english, random.Random(s), SubstitutionRule(), "en").text
+            for s in range(50)}
+    assert outs == {"the cat hat", "the kitten hat", "the cat sombrero", "the kitten sombrero"}
+
+
+def test_generalized_pairs_look_each_sentence_up_in_its_own_language():
+    from xrobust.lexicon.synonym_sources import SynonymLexicon
+    from xrobust.robust.augment import is_perturbable, perturbable_by_language
+
+    lexicon = SynonymLexicon({"en": SynonymTable({"die": ["perish"]}),
+                              "de": SynonymTable({"katze": ["kater"]}, "de", "muse-pivot")})
+    pair = Example("dev-1", "die katze", "die katze", "1", "de-en")  # sentence1 German, sentence2 English
+    seen1, seen2 = set(), set()
+    for seed in range(60):
+        (out,) = perturb_examples([pair], lexicon, random.Random(seed), SubstitutionRule())
+        seen1.add(out.sentence1)
+        seen2.add(out.sentence2)
+    assert seen1 == {"die katze", "die kater"} and seen2 == {"die katze", "perish katze"}
+    assert is_perturbable(pair, lexicon) and not is_perturbable(Example("x", "katze", "katze", "1", "fr"), lexicon)
+    counts = perturbable_by_language([pair, Example("x", "katze", "hund", "1", "de"),
+                                      Example("y", "maus", "hund", "1", "de")], lexicon)
+    assert counts == {"de-en": {"examples": 1, "perturbable": 1}, "de": {"examples": 2, "perturbable": 1}}
 
 
 def test_legacy_rs_da_config_keeps_its_case_insensitive_rule():

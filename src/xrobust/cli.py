@@ -23,6 +23,12 @@ def _int_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+SYNONYM_SOURCE_HELP = ("where each language's synonyms come from, comma-separated, the first covering a language "
+                       "wins: counter-fitted (English; the --synonyms table), muse-pivot (every MUSE language, "
+                       "through English), or a JSON table {\"language\": L, \"synonyms\": {...}}; words of "
+                       "languages no source covers never change (default: counter-fitted)")
+
+
 def _intermediate_list(value: str) -> list[str]:
     """`mnli,xnli` -> two English sources; `xnli:dev:de,es` -> one source in two languages."""
     return [value.strip()] if ":" in value else _int_list(value)
@@ -91,6 +97,8 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     robust.add_argument("--synonyms", default="",
                         help="rs-da: synonym table JSON, word -> neighbours "
                              "(default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
+    robust.add_argument("--synonym-source", type=_int_list, default=d.synonym_source, metavar="SOURCES",
+                        help=SYNONYM_SOURCE_HELP)
     _add_substitution_options(robust, d.synonym_lookup, d.substitution)
     robust.add_argument("--augment-copies", type=int, default=d.augment_copies,
                         help="rs-da: perturbed copies of each example per epoch (paper: 10 for PAWS-X, 3 for XNLI)")
@@ -153,8 +161,19 @@ def _smoothing_from_args(args):
         raise UserError("--noise-radius / --noise-sigma: must be at least 0")
     noise = EmbeddingNoise(args.smooth_perturbation if args.smooth_perturbation != "synonyms" else "uniform-ball",
                            args.noise_radius, args.noise_sigma)
-    return SmoothingSettings(args.smooth, args.smooth_perturbation, noise, args.smooth_seed,
-                             SubstitutionRule(lookup=args.synonym_lookup))
+    sources = ("counter-fitted",)
+    if args.smooth_perturbation == "synonyms":
+        # Before anything heavy is imported: an English table votes over nonsense in German.
+        from xrobust.lexicon.synonym_sources import check_covered, parse_sources
+        from xrobust.tasks import get_task, parse_languages
+
+        sources = parse_sources(args.synonym_source)
+        check_covered(sources, parse_languages("--languages", args.languages, get_task(args.task)),
+                      "--synonym-source", Path(args.synonyms) if args.synonyms else None)
+    # Keywords: main passed the seed and the rule positionally, swapped.
+    return SmoothingSettings(copies=args.smooth, kind=args.smooth_perturbation, noise=noise,
+                             substitution=SubstitutionRule(lookup=args.synonym_lookup), seed=args.smooth_seed,
+                             synonym_sources=sources)
 
 
 def _version() -> str:
@@ -166,7 +185,10 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given the `argv` it will parse, only what that command needs: the
+    attack options import torch (~3 s), which a refusal such as `evaluate --smooth` in an
+    uncovered language must not wait for."""
     from xrobust.encoders.devices import PRECISIONS
     from xrobust.robust.settings import SMOOTHING_KINDS, SYNONYM_LOOKUPS
 
@@ -202,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "uniform-ball / gaussian: noise on each token's word embedding")
     smooth.add_argument("--synonyms", default="",
                         help="synonym table JSON (default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
+    smooth.add_argument("--synonym-source", default="counter-fitted", metavar="SOURCES", help=SYNONYM_SOURCE_HELP)
     smooth.add_argument("--synonym-lookup", default="published", choices=SYNONYM_LOOKUPS,
                         help="synonyms: which words can change, as rs-da's option of that name")
     smooth.add_argument("--noise-radius", type=float, default=0.5, help="uniform-ball: L2 radius per token")
@@ -213,14 +236,21 @@ def build_parser() -> argparse.ArgumentParser:
     quick.add_argument("--output-dir", default="runs/quickstart")
     quick.add_argument("--data-dir", help="default: $XROBUST_DATA")
 
-    from xrobust.attacks.cli import add_attack_parser
+    command = next((a for a in argv if not a.startswith("-")), None) if argv is not None else "attack"
+    if command in (None, "attack"):
+        from xrobust.attacks.cli import add_attack_parser
 
-    add_attack_parser(commands)
+        add_attack_parser(commands)
+    else:
+        commands.add_parser("attack", help="adversarial attacks: robust accuracy per language")
 
     augment = commands.add_parser("augment", help="write rs-da's synonym-substituted copies of a split in the "
                                   "XTREME layout (the copies a --augment-mode static run trains on)")
     augment.add_argument("--task", required=True, help="pawsx, xnli or mnli")
-    augment.add_argument("--split", default="train", help="the English split to perturb")
+    augment.add_argument("--split", default="train", help="the split to perturb")
+    augment.add_argument("--language", default="en", help="the language of the split's file (default: en); "
+                         "a --synonym-source must cover it")
+    augment.add_argument("--synonym-source", default="counter-fitted", metavar="SOURCES", help=SYNONYM_SOURCE_HELP)
     augment.add_argument("--copies", type=int, default=10, help="perturbed copies per pair (paper: 10 for PAWS-X)")
     augment.add_argument("--seed", type=int, default=42, help="the seed of the training run whose copies to write")
     augment.add_argument("--synonyms", default="",
@@ -257,6 +287,17 @@ def build_parser() -> argparse.ArgumentParser:
     coverage.add_argument("--model", default="default", help="encoder for --neighbors")
     coverage.add_argument("--json", action="store_true", help="one JSON object keyed by language code")
 
+    export = lexicon_commands.add_parser(
+        "synonyms", help="write one language's synonym table from a source in the per-language JSON format "
+                         "({\"language\": L, \"source\": S, \"synonyms\": {word: [...]}}), for inspection or "
+                         "editing; --synonym-source FILE reads it back")
+    export.add_argument("--source", required=True, help="counter-fitted, muse-pivot, or a table file")
+    export.add_argument("--language", required=True)
+    export.add_argument("--output", required=True, help="JSON file to write")
+    export.add_argument("--consistency", default="shared-translation",
+                        choices=("shared-translation", "back-translation", "none"),
+                        help="muse-pivot: which candidates to keep (docs/attacks.md, 'Synonym sources')")
+
     commands.add_parser("list", help="tasks with their languages and labels, methods, attack recipes with the "
                         "languages each covers, encoders usable offline")
 
@@ -268,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return _dispatch(args)
     except UserError as err:
@@ -295,11 +337,12 @@ def _dispatch(args) -> int:
         run_training(config)
         return 0
     if args.command == "evaluate":
+        smoothing = _smoothing_from_args(args)  # first: its checks need no model
+
         from xrobust.evaluation.checkpoint_eval import evaluate_checkpoint
         from xrobust.results.report import accuracy_table
         from xrobust.tasks.xtreme import data_dir_from
 
-        smoothing = _smoothing_from_args(args)
         metrics, out = evaluate_checkpoint(args.checkpoint, args.task, args.split, args.languages,
                                            data_dir_from(args.data_dir), args.output_dir, args.max_examples,
                                            args.batch_size, args.max_length, smoothing=smoothing,
@@ -330,6 +373,7 @@ def _dispatch(args) -> int:
 
         return run_attack(args)
     if args.command == "augment":
+        from xrobust.lexicon.synonym_sources import parse_sources
         from xrobust.lexicon.synonyms import default_synonyms_path
         from xrobust.robust.augment_files import write_augmented_split
         from xrobust.robust.settings import SubstitutionRule
@@ -338,7 +382,8 @@ def _dispatch(args) -> int:
         summary = write_augmented_split(
             data_dir_from(args.data_dir), args.task, args.split, args.copies, args.seed,
             Path(args.synonyms) if args.synonyms else default_synonyms_path(),
-            SubstitutionRule(args.synonym_lookup, args.substitution), Path(args.output_dir))
+            SubstitutionRule(args.synonym_lookup, args.substitution), Path(args.output_dir), args.language,
+            parse_sources(args.synonym_source))
         print(f"{summary['pairs_written']} pairs ({args.copies} copies of {summary['source']['kept']}) written to "
               f"{summary['output']}; per sentence: {summary['changed_per_sentence']} of {summary['words_per_sentence']} "
               f"words changed ({summary['changed_fraction']:.1%}), {summary['unchanged_sentences']:.1%} of "
@@ -368,6 +413,17 @@ def _dispatch(args) -> int:
             write_json(out / "comparison.json", summary)
             comparison_plot(summary, out / "comparison.png")
             print(f"written to {out}")
+        return 0
+    if args.command == "lexicon" and args.lexicon_command == "synonyms":
+        from xrobust.lexicon.synonym_sources import check_covered, load_synonyms, parse_sources
+        from xrobust.results.rundir import write_json
+
+        sources = parse_sources(args.source, "--source")
+        check_covered(sources, [args.language], "--source")
+        table = load_synonyms(sources, [args.language], pivot_rule=args.consistency).table_for(args.language)
+        write_json(Path(args.output), {**table.to_json(), "consistency": args.consistency
+                                       if table.source == "muse-pivot" else None})
+        print(f"{len(table)} {args.language} words with synonyms from {table.source} written to {args.output}")
         return 0
     if args.command == "lexicon":
         from xrobust.lexicon.coverage import coverage_json, coverage_table, resources_dir, task_coverage

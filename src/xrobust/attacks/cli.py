@@ -54,6 +54,9 @@ def add_attack_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--beam-width", type=int, default=d.beam_width)
     p.add_argument("--embed-languages", type=_list, default=d.embed_languages,
                    help="codeswitch: languages to switch into (default: en and every MUSE language)")
+    p.add_argument("--synonym-source", type=_list, default=d.synonym_sources, dest="synonym_sources",
+                   help="synonym recipes: counter-fitted (English), muse-pivot (every MUSE language, through "
+                        "English) or a per-language JSON table, comma-separated; the first covering a language wins")
     p.add_argument("--eps", type=_floats, default=d.eps, help="embedding-pgd: radii, comma-separated")
     p.add_argument("--pgd-steps", type=int, default=d.pgd_steps)
     return p
@@ -86,7 +89,7 @@ def config_from_args(args):
         max_candidates=args.max_candidates, max_words_changed=args.max_words_changed,
         min_similarity=args.min_similarity,
         sides=("sentence1", "sentence2") if args.sides == "both" else (args.sides,),
-        beam_width=args.beam_width, embed_languages=args.embed_languages,
+        beam_width=args.beam_width, embed_languages=args.embed_languages, synonym_sources=args.synonym_sources,
         sentence1_language=args.sentence1_language, eps=args.eps, pgd_steps=args.pgd_steps)
 
 

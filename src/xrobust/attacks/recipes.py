@@ -20,7 +20,7 @@ from xrobust.attacks.transformations.neighbors import EmbeddingNeighbours
 from xrobust.attacks.transformations.synonym import SynonymSwap
 from xrobust.attacks.transformations.typo import Typos
 from xrobust.errors import UserError
-from xrobust.lexicon.synonyms import SynonymTable
+from xrobust.lexicon.synonym_sources import load_synonyms, parse_sources
 from xrobust.tasks import TaskSpec
 
 PGD_RECIPE = "embedding-pgd"
@@ -40,6 +40,7 @@ class RecipeInputs:
     max_candidates: int = 20
     beam_width: int = 4
     embed_languages: tuple[str, ...] = ()  # codeswitch: () = every language with a dictionary
+    synonym_sources: tuple[str, ...] = ("counter-fitted",)  # synonym-*: lexicon/synonym_sources.py
     query_budget: int | None = 2000
     batch_size: int = 32  # rows (pairs or sentences) per forward pass
     max_length: int = 128
@@ -61,13 +62,14 @@ def _attack(inputs: RecipeInputs, transformation, search) -> Attack:
     return Attack(goal, transformation, _constraints(inputs), search, inputs.query_budget)
 
 
-def check_recipe_languages(recipe: str, languages, embed_languages) -> None:
+def check_recipe_languages(recipe: str, languages, embed_languages,
+                           synonym_sources: tuple[str, ...] = ("counter-fitted",)) -> None:
     """Refuse languages a recipe's resources do not cover (before anything is loaded)."""
     from xrobust.lexicon.bilingual import MUSE_LANGUAGES, PIVOT
+    from xrobust.lexicon.synonym_sources import check_covered, parse_sources
 
-    if recipe.startswith("synonym-") and any(language != "en" for language in languages):
-        raise UserError(f"--recipe {recipe}: the counter-fitted synonym table is English only; "
-                        "use --languages en, or the neighbors or codeswitch recipes")
+    if recipe.startswith("synonym-"):
+        check_covered(parse_sources(synonym_sources), languages, "--synonym-source")
     if recipe.startswith("codeswitch-"):
         for option, values in (("--languages", languages), ("--embed-languages", embed_languages)):
             missing = [v for v in values if v != PIVOT and v not in MUSE_LANGUAGES]
@@ -77,8 +79,10 @@ def check_recipe_languages(recipe: str, languages, embed_languages) -> None:
 
 
 def _synonyms(inputs: RecipeInputs) -> SynonymSwap:
-    check_recipe_languages("synonym-", inputs.languages, ())
-    return SynonymSwap(SynonymTable.load(inputs.resources / "counterfitted_neighbors.json"), inputs.max_candidates)
+    check_recipe_languages("synonym-", inputs.languages, (), inputs.synonym_sources)
+    tables = load_synonyms(parse_sources(inputs.synonym_sources), inputs.languages,
+                           inputs.resources / "counterfitted_neighbors.json", inputs.resources)
+    return SynonymSwap(tables, inputs.max_candidates)
 
 
 def _codeswitch(inputs: RecipeInputs) -> CodeSwitch:

@@ -59,6 +59,7 @@ class AttackConfig:
     sides: tuple[str, ...] = ("sentence1", "sentence2")
     beam_width: int = 4
     embed_languages: tuple[str, ...] = ()
+    synonym_sources: tuple[str, ...] = ("counter-fitted",)  # synonym-*: where each language's synonyms come from
     sentence1_language: str | None = None  # generalized setting: sentence1 from this language's file
     eps: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
     pgd_steps: int = 10
@@ -101,7 +102,8 @@ def check_options(config: AttackConfig) -> None:
         return
     ModifiableSides(_sides(config))
     MaxWordsChanged(config.max_words_changed)
-    check_recipe_languages(config.recipe, _changeable_languages(config), config.embed_languages)
+    check_recipe_languages(config.recipe, _changeable_languages(config), config.embed_languages,
+                           config.synonym_sources)
 
 
 def _load_pairs(config: AttackConfig, task, language: str) -> tuple[list[Example], dict]:
@@ -126,7 +128,7 @@ def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path) 
         model=model, tokenizer=tokenizer, task=task, head=head, languages=_changeable_languages(config),
         resources=Path(config.resources), sides=_sides(config), max_words_changed=config.max_words_changed,
         min_similarity=config.min_similarity, max_candidates=config.max_candidates, beam_width=config.beam_width,
-        embed_languages=config.embed_languages, query_budget=config.query_budget, batch_size=config.batch_size,
+        embed_languages=config.embed_languages, synonym_sources=config.synonym_sources, query_budget=config.query_budget, batch_size=config.batch_size,
         max_length=config.max_length, seed=config.seed)
     attack = build_recipe(config.recipe, inputs)
     rows_by_language = {}

@@ -13,7 +13,8 @@ from xrobust.evaluation.generalized import (GENERALIZED_JSON, GENERALIZED_PNG, g
 from xrobust.evaluation.predict import predict_logits
 from xrobust.evaluation.smoothed import evaluate_smoothed
 from xrobust.evaluation.zero_shot import evaluate_languages
-from xrobust.lexicon.synonyms import SynonymTable, default_synonyms_path
+from xrobust.lexicon.synonym_sources import SynonymLexicon, check_covered, load_synonyms
+from xrobust.lexicon.synonyms import default_synonyms_path
 from xrobust.robust.settings import SmoothingSettings
 from xrobust.robust.smoothing import smoothed_predict
 from xrobust.results.plots import accuracy_plot
@@ -61,7 +62,7 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
     folder, run_dir = resolve_checkpoint(checkpoint)
     task = get_task(task_name)
     chosen = parse_languages("--languages", languages, task)
-    table = _synonym_table(smoothing, synonyms)  # a bad path fails before the model loads
+    table = _synonym_table(smoothing, synonyms, chosen)  # a bad path fails before the model loads
     model, tokenizer, head_config = load_classifier(folder)
     used = resolve_precision(precision, next(model.parameters()).device)
     head = pick_head(head_config, task_name)
@@ -83,7 +84,8 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
         "precision": {"used": used.name, "reason": used.reason},
     }
     if smoothing:
-        about["smoothing"] = {**asdict(smoothing), "synonyms": synonyms if smoothing.kind == "synonyms" else None}
+        about["smoothing"] = {**asdict(smoothing), "synonyms": synonyms if smoothing.kind == "synonyms" else None,
+                              "synonym_tables": table.describe() if table else None}
     # Every forward pass of the evaluation under the chosen precision; logits are compared in fp32.
     device_type = next(model.parameters()).device.type
     with torch.inference_mode(), torch.autocast(device_type, dtype=used.autocast_dtype,
@@ -105,10 +107,13 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
     return metrics, out
 
 
-def _synonym_table(smoothing: SmoothingSettings | None, synonyms: str) -> SynonymTable | None:
+def _synonym_table(smoothing: SmoothingSettings | None, synonyms: str, languages) -> SynonymLexicon | None:
+    """The tables of the chosen languages; a language no source covers is refused."""
     if smoothing is None or smoothing.kind != "synonyms":
         return None
-    return SynonymTable.load(Path(synonyms) if synonyms else default_synonyms_path())
+    counter_fitted = Path(synonyms) if synonyms else default_synonyms_path()
+    check_covered(smoothing.synonym_sources, languages, "--synonym-source", counter_fitted)
+    return load_synonyms(smoothing.synonym_sources, languages, counter_fitted)
 
 
 def _evaluate_generalized(model, tokenizer, task, data_dir, split, languages, max_examples, max_length,

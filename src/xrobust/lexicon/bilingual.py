@@ -100,6 +100,13 @@ class BilingualLexicon:
             out.extend(w for w in self._direct(english, PIVOT, target) if w not in out)
         return out
 
+    def headwords(self, source: str, target: str) -> list[str]:
+        """The words a loaded `source`-`target` dictionary translates, in file order."""
+        table = self._tables.get((source, target))
+        if table is None:
+            raise KeyError(f"dictionary {source}-{target} was not loaded")
+        return list(table)
+
     def has_source(self, source: str) -> bool:
         """Whether any loaded dictionary translates from `source`."""
         return any(s == source for s, _ in self._tables)

@@ -13,6 +13,7 @@ is still Chinese):
 Korean separates words with spaces, so a particle stays attached to its noun ("학교에").
 """
 
+import unicodedata
 from dataclasses import dataclass
 
 import regex as re  # the `regex` module knows Unicode classes: \p{M} keeps Hindi/Thai vowel signs in words
@@ -70,3 +71,14 @@ def restore_case(original: str, replacement: str) -> str:
     if original[:1].isupper():
         return replacement[:1].upper() + replacement[1:]
     return replacement
+
+
+def script_of(text: str) -> str | None:
+    """The script of the first letter ('LATIN', 'CYRILLIC', 'CJK', 'HIRAGANA', ...)."""
+    for char in text:
+        if char.isalpha():
+            try:
+                return unicodedata.name(char).split()[0]
+            except ValueError:
+                return None
+    return None

@@ -14,6 +14,11 @@ drawn once, is the `SubstitutionRule`:
 - draw `independent` (the paper's): every occurrence drawn on its own, the two sentences
   independently; `per-pair`: one draw per word and pair, so a shared word stays shared.
 
+Every substitution knows its sentence's language: the synonyms (a `SynonymTable`, which
+declares its one language, or a `SynonymLexicon` with a table per language) are asked for
+that language's table, and a sentence in a language without one stays as it is. The two
+sentences of a generalized pair (language "de-en") are looked up in their own languages.
+
 Every copy has its own random stream (`copy_rng`), so a copy is a pure function of (seed,
 task, copy number[, epoch]): training rebuilds the same copies when it resumes, and
 `xrobust augment` writes exactly the copies of a `--augment-mode static` run.
@@ -21,7 +26,9 @@ task, copy number[, epoch]): training rebuilds the same copies when it resumes, 
 
 import random
 from dataclasses import dataclass, replace
+from typing import Union
 
+from xrobust.lexicon.synonym_sources import SynonymLexicon
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.lexicon.words import Piece, split_words
 from xrobust.robust.settings import SubstitutionRule
@@ -30,6 +37,14 @@ from xrobust.tasks import Example
 # Languages written without spaces between words: `published` splits them into words with
 # `split_words`, since a space-delimited token there is a whole phrase.
 UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my"})
+
+Synonyms = Union[SynonymTable, SynonymLexicon]  # both answer `table_for(language)`
+
+
+def side_languages(example: Example) -> tuple[str, str]:
+    """The languages of sentence1 and sentence2 (a generalized pair is "l1-l2", generalized.py)."""
+    first, _, second = example.language.partition("-")
+    return first, second or first
 
 
 def copy_rng(seed: int, task: str, copy: int, epoch: int | None) -> random.Random:
@@ -69,17 +84,22 @@ class Substitution:
     changed: int  # of those, replaced by a different word
 
 
-def substitute_synonyms(text: str, table: SynonymTable, rng: random.Random, rule: SubstitutionRule = SubstitutionRule(),
+def substitute_synonyms(text: str, synonyms: Synonyms, rng: random.Random, rule: SubstitutionRule = SubstitutionRule(),
                         language: str = "en", drawn: dict[str, int] | None = None) -> Substitution:
-    """`text` with each substitutable word replaced by a uniform draw from its choices.
+    """`text` (in `language`) with each substitutable word replaced by a uniform draw from its
+    choices; unchanged, drawing nothing, when no table covers `language`.
 
     Spaces and punctuation stay exactly where they were. With `drawn` (look-up key -> index
     of its draw), a word drawn before keeps its draw: pass one dict for both sentences of a
     pair to substitute a word the same way wherever it occurs in the pair (`per-pair`).
     """
     out, words, substitutable, changed = [], 0, 0, 0
+    table = synonyms.table_for(language)
     for piece in substitution_pieces(text, language, rule.lookup):
         words += piece.is_word
+        if table is None:
+            out.append(piece.text)
+            continue
         choices = substitution_choices(piece.text, table, rule.lookup) if piece.is_word else []
         if len(choices) < 2:
             out.append(piece.text)
@@ -97,28 +117,54 @@ def substitute_synonyms(text: str, table: SynonymTable, rng: random.Random, rule
     return Substitution("".join(out), words, substitutable, changed)
 
 
-def perturb_pair(example: Example, table: SynonymTable, rng: random.Random,
+def perturb_pair(example: Example, table: Synonyms, rng: random.Random,
                  rule: SubstitutionRule = SubstitutionRule()) -> tuple[Substitution, Substitution]:
     """Both sentences of `example`, perturbed, with their counts (sentence1 drawn first)."""
+    first, second = side_languages(example)
+    # per-pair draws are shared only within one language: the same spelling in two languages is two words
     drawn = {} if rule.draw == "per-pair" else None
-    return (substitute_synonyms(example.sentence1, table, rng, rule, example.language, drawn),
-            substitute_synonyms(example.sentence2, table, rng, rule, example.language, drawn))
+    other = {} if rule.draw == "per-pair" and second != first else drawn
+    return (substitute_synonyms(example.sentence1, table, rng, rule, first, drawn),
+            substitute_synonyms(example.sentence2, table, rng, rule, second, other))
 
 
-def perturb_example(example: Example, table: SynonymTable, rng: random.Random,
+def is_perturbable(example: Example, table: Synonyms, rule: SubstitutionRule = SubstitutionRule()) -> bool:
+    """Whether rs-da can change anything in `example`: a word with a neighbour in either sentence."""
+    for text, language in zip((example.sentence1, example.sentence2), side_languages(example)):
+        found = table.table_for(language)
+        if found is None:
+            continue
+        for piece in substitution_pieces(text, language, rule.lookup):
+            if piece.is_word and len(substitution_choices(piece.text, found, rule.lookup)) > 1:
+                return True
+    return False
+
+
+def perturbable_by_language(examples: list[Example], table: Synonyms,
+                            rule: SubstitutionRule = SubstitutionRule()) -> dict[str, dict[str, int]]:
+    """Per language: examples, and how many of them rs-da could perturb (recorded in a run's config)."""
+    counts: dict[str, dict[str, int]] = {}
+    for example in examples:
+        entry = counts.setdefault(example.language, {"examples": 0, "perturbable": 0})
+        entry["examples"] += 1
+        entry["perturbable"] += is_perturbable(example, table, rule)
+    return counts
+
+
+def perturb_example(example: Example, table: Synonyms, rng: random.Random,
                     rule: SubstitutionRule = SubstitutionRule()) -> Example:
     """A perturbed copy of `example` (both sentences), label and id unchanged."""
     first, second = perturb_pair(example, table, rng, rule)
     return replace(example, sentence1=first.text, sentence2=second.text)
 
 
-def perturb_examples(examples: list[Example], table: SynonymTable, rng: random.Random,
+def perturb_examples(examples: list[Example], table: Synonyms, rng: random.Random,
                      rule: SubstitutionRule = SubstitutionRule()) -> list[Example]:
     """A freshly perturbed copy of each example, all drawn from one stream (smoothing votes)."""
     return [perturb_example(e, table, rng, rule) for e in examples]
 
 
-def augmented_copies(examples: list[Example], table: SynonymTable, rule: SubstitutionRule, seed: int, task: str,
+def augmented_copies(examples: list[Example], table: Synonyms, rule: SubstitutionRule, seed: int, task: str,
                      copies: list[int], epoch: int | None) -> list[Example]:
     """The perturbed copies numbered `copies`; copy c is a perturbation of example c % len(examples)."""
     return [perturb_example(examples[c % len(examples)], table, copy_rng(seed, task, c, epoch), rule) for c in copies]

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from xrobust.errors import UserError
-from xrobust.lexicon.synonyms import SynonymTable
+from xrobust.lexicon.synonym_sources import DEFAULT_SOURCES, check_covered, load_synonyms
 from xrobust.progress import progress_bar
 from xrobust.results.rundir import environment, file_sha256, write_json
 from xrobust.robust.augment import copy_rng, perturb_pair
@@ -23,15 +23,18 @@ from xrobust.tasks import get_task, load_examples
 
 
 def write_augmented_split(data_dir: Path | str, task_name: str, split: str, copies: int, seed: int,
-                          table_path: Path, rule: SubstitutionRule, output_dir: Path) -> dict:
-    """Write `copies` perturbed copies of every English `split` pair of `task_name` to
-    `output_dir/<task>/<file>` and a summary (`augment.json`); return the summary."""
+                          table_path: Path, rule: SubstitutionRule, output_dir: Path, language: str = "en",
+                          sources: tuple[str, ...] = DEFAULT_SOURCES) -> dict:
+    """Write `copies` perturbed copies of every `split` pair in `language` of `task_name` to
+    `output_dir/<task>/<file>` and a summary (`augment.json`); return the summary. A language
+    no source in `sources` covers is refused (nothing would change but spelling accidents)."""
     if copies < 1:
         raise UserError("--copies: must be at least 1")
     task = get_task(task_name)
-    examples, report = load_examples(data_dir, task, split, "en")
-    table = SynonymTable.load(table_path)
-    out_path = output_dir / task.folder / task.file_name(split, "en")
+    check_covered(sources, [language], "--synonym-source", table_path)
+    examples, report = load_examples(data_dir, task, split, language)
+    table = load_synonyms(sources, [language], table_path)
+    out_path = output_dir / task.folder / task.file_name(split, language)
     if out_path.exists():
         raise UserError(f"--output-dir {output_dir}: {out_path} exists already; choose another folder")
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,10 +56,12 @@ def write_augmented_split(data_dir: Path | str, task_name: str, split: str, copi
     os.replace(temp, out_path)  # only a complete file gets the real name
 
     summary = {
-        "task": task_name, "split": split, "copies": copies, "seed": seed, "rule": asdict(rule),
+        "task": task_name, "split": split, "language": language, "copies": copies, "seed": seed, "rule": asdict(rule),
         "source": {"path": report.path, "rows": report.rows, "kept": report.kept,
                    "skipped_blank": report.skipped},
-        "synonyms": {"path": str(table_path), "sha256": file_sha256(table_path)},
+        "synonyms": {"path": str(table_path), "sha256": file_sha256(table_path), **table.describe(),
+                     "files": {path: {"role": role, "sha256": file_sha256(Path(path))}
+                               for path, role in table.files.items()}},
         "output": str(out_path), "pairs_written": len(examples) * copies,
         # Per perturbed sentence: words the rule looked up, could change and did change; the
         # share of looked-up words changed, and of sentences left exactly as they were.

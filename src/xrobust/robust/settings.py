@@ -68,3 +68,5 @@ class SmoothingSettings:
     noise: EmbeddingNoise = field(default_factory=EmbeddingNoise)  # radius / sigma for the noise kinds
     seed: int = 0
     substitution: SubstitutionRule = field(default_factory=SubstitutionRule)  # the synonyms kind
+    # the synonyms kind: sources per language (lexicon/synonym_sources.py); uncovered languages are refused
+    synonym_sources: tuple[str, ...] = ("counter-fitted",)

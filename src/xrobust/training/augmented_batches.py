@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from xrobust.lexicon.synonyms import SynonymTable
-from xrobust.robust.augment import augmented_copies
+from xrobust.robust.augment import Synonyms, augmented_copies
 from xrobust.robust.settings import SubstitutionRule
 from xrobust.tasks import Example, get_task
 from xrobust.training.batching import POOL_BATCHES, EncodedPairs, encode_pairs
@@ -36,7 +35,7 @@ class AugmentedEpoch:
     epoch (`static=False`), or the same in every epoch (`static=True`, the paper's copies
     written once and reused)."""
 
-    def __init__(self, task: str, examples: list[Example], table: SynonymTable, tokenizer, copies: int,
+    def __init__(self, task: str, examples: list[Example], table: Synonyms, tokenizer, copies: int,
                  batch_size: int, max_length: int, seed: int, epoch: int, group_by_length: bool = True,
                  rule: SubstitutionRule = SubstitutionRule(), static: bool = False):
         self.task, self.examples, self.table, self.tokenizer = task, examples, table, tokenizer

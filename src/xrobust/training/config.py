@@ -61,6 +61,9 @@ class TrainConfig:
     seed: int = 42
     # Robust objectives (each setting is used by the method(s) named; see docs/robust-training.md)
     synonyms: str = ""  # rs-da: synonym table JSON ("" = $XROBUST_RESOURCES/counterfitted_neighbors.json)
+    # rs-da: where each language's synonyms come from, first covering source wins (lexicon/synonym_sources.py):
+    # counter-fitted (en), muse-pivot (MUSE languages) or a per-language table file; other languages stay clean
+    synonym_source: list[str] = field(default_factory=lambda: ["counter-fitted"])
     augment_copies: int = 1  # rs-da: perturbed copies of each example per epoch (paper: 10 PAWS-X, 3 XNLI)
     augment_mode: str = "dynamic"  # rs-da: copies redrawn every epoch, or static (drawn once, as the paper)
     synonym_lookup: str = "published"  # rs-da: published (perturb.py: space tokens, exact case) or case-insensitive
@@ -132,15 +135,31 @@ class TrainConfig:
                             ("--max-dev-examples", self.max_dev_examples),
                             ("--max-eval-examples", self.max_eval_examples)):
             checks.append((value is None or value >= 1, name, "at least 1"))
+        checks.append((self.synonym_source == ["counter-fitted"] or self.method == "rs-da", "--synonym-source",
+                       "counter-fitted unless --method rs-da"))
         for ok, option, expected in checks:
             if not ok:
                 raise UserError(f"{option}: must be {expected}")
+        if self.method == "rs-da":
+            self.check_synonym_sources()
         tasks = [source.task for source in intermediate]
         if self.task in tasks:
             # The target's own pairs (its evaluation data included) are never an intermediate stage.
             raise UserError(f"--intermediate: {self.task} is the target task; an intermediate task must differ")
         if len(set(tasks)) != len(tasks):
             raise UserError("--intermediate: a task is listed twice (one head per task in a stage)")
+
+    def check_synonym_sources(self) -> None:
+        """The target task's languages must have synonyms (else rs-da is silently standard
+        training); an intermediate stage may mix in languages without any: those pairs train
+        clean, and the run records how many of each language rs-da could perturb."""
+        from pathlib import Path
+
+        from xrobust.lexicon.synonym_sources import check_covered, parse_sources
+
+        sources = parse_sources(self.synonym_source)
+        check_covered(sources, self.train_languages, "--synonym-source",
+                      Path(self.synonyms) if self.synonyms else None)
 
     def training_source(self) -> TrainingSource:
         return TrainingSource.parse(f"{self.task}:{self.train_split}:{','.join(self.train_languages)}",

@@ -17,7 +17,7 @@ import torch
 from xrobust.encoders.classifier import PairClassifier, save_classifier
 from xrobust.encoders.devices import autocast_dtype
 from xrobust.evaluation.predict import predict_logits
-from xrobust.lexicon.synonyms import SynonymTable
+from xrobust.robust.augment import Synonyms
 from xrobust.progress import progress_bar, say
 from xrobust.robust.adversarial import freelb_step, pgd_step
 from xrobust.robust.noise import random_noise_loss
@@ -37,7 +37,7 @@ class StagePlan:
     epochs: int
     # rs-da only: the source sentences (perturbed and tokenized pool by pool) and the synonym table
     train_examples: dict[str, list[Example]] = field(default_factory=dict)
-    synonyms: SynonymTable | None = None
+    synonyms: Synonyms | None = None  # per-language tables; languages without one train clean
 
 
 def standard_loss(model: PairClassifier, task: str, batch: dict) -> torch.Tensor:

@@ -16,7 +16,7 @@ from xrobust.encoders.devices import Precision, pick_device, resolve_precision
 from xrobust.encoders.loading import load_encoder, resolve_encoder
 from xrobust.errors import UserError
 from xrobust.evaluation.zero_shot import evaluate_languages
-from xrobust.lexicon.synonyms import SynonymTable, default_synonyms_path
+from xrobust.lexicon.synonym_sources import SynonymLexicon, load_synonyms
 from xrobust.progress import say
 from xrobust.results.lineage import (SELECTED_MODEL, STAGE_BEST, InheritedStage, inherited_stages,
                                      intermediate_condition)
@@ -104,16 +104,16 @@ def run_training(config: TrainConfig) -> Path:
     # Rows the target stage trained on never count in its evaluation (when it trains on the
     # evaluation split, e.g. XNLI dev as an intermediate task trained as a run of its own).
     eval_excluded = {e.id for e in stage_data[-1][1][config.task][0]} if target.split == config.eval_split else set()
-    synonyms = None
-    if config.method == "rs-da":  # the table every rs-da batch draws its substitutions from
-        table_path = Path(config.synonyms) if config.synonyms else default_synonyms_path()
-        synonyms = SynonymTable.load(table_path)
-        data_files[str(table_path)] = {"entries": len(synonyms), "sha256": file_sha256(table_path)}
+    synonyms = rs_da_record = None
+    if config.method == "rs-da":  # the tables every rs-da batch draws its substitutions from, per language
+        synonyms, rs_da_record = _rs_da_synonyms(config, stage_data, data_files)
     check_evaluation_files(config)  # found now, not after training
     device = pick_device(config.device)
     precision = _start_or_resume(run_dir, config, source.description, data_files, inherited,
                                  resolve_precision(config.precision, device))
     say(f"precision: {precision.name} ({precision.reason})")
+    if rs_da_record:
+        _record_in_config(run_dir, "rs_da", rs_da_record)
     loop_config = dataclasses.replace(config, precision=precision.name)  # what the loop computes in
 
     # 2. Encoder and tokenizer; every pair tokenized once.
@@ -189,6 +189,35 @@ def run_training(config: TrainConfig) -> Path:
     accuracy_plot(metrics, run_dir / "accuracy.png")
     print(accuracy_table(metrics))
     return run_dir
+
+
+def _rs_da_synonyms(config: TrainConfig, stage_data: list, data_files: dict) -> tuple[SynonymLexicon, dict]:
+    """The synonym tables of every language the stages train on, and per stage, task and
+    language how many pairs rs-da can perturb (a language no source covers trains clean: an
+    English table would rewrite German `die` as "died")."""
+    from xrobust.robust.augment import perturbable_by_language
+
+    languages = sorted({lang for _, data, _ in stage_data for train, _ in data.values()
+                        for e in train for lang in e.language.split("-")})
+    synonyms = load_synonyms(tuple(config.synonym_source), languages,
+                             Path(config.synonyms) if config.synonyms else None)
+    for path, role in synonyms.files.items():
+        data_files[path] = {"role": role, "sha256": file_sha256(Path(path))}
+    rule = config.substitution_rule()
+    stages = {name: {task: perturbable_by_language(train, synonyms, rule) for task, (train, _) in data.items()}
+              for name, data, _ in stage_data}
+    uncovered = sorted(set(languages) - set(synonyms.tables))
+    if uncovered:
+        say(f"rs-da: no synonym source among {','.join(config.synonym_source)} covers {','.join(uncovered)}; "
+            "those pairs train unperturbed (counts per language in config.json, rs_da)")
+    return synonyms, {**synonyms.describe(), "uncovered_languages": uncovered, "stages": stages}
+
+
+def _record_in_config(run_dir: Path, key: str, value: dict) -> None:
+    """Add `key` to the run's config.json once (a resumed run finds it there already)."""
+    recorded = read_json(run_dir / "config.json")
+    if key not in recorded:
+        write_json(run_dir / "config.json", {**recorded, key: value})
 
 
 def _rows_used(source: TrainingSource, train: list) -> dict:
