@@ -29,7 +29,8 @@ def load_cells(spec: StudySpec, study_dir: Path) -> list[CellResult]:
     """Every finished cell, with whichever of its attacks and matrices have finished."""
     units = plan_units(spec)
     done = {u.name for u in units if unit_state(study_dir, u).state == "done"}
-    return [_load_cell(spec, study_dir, cell, [u for u in units if u.cell == cell.name and u.name in done])
+    return [_load_cell(spec, study_dir, cell, [u for u in units if u.kind in ("attack", "generalized") and u.cell == cell.name
+                                                 and u.name in done])
             for cell in units if cell.kind == "cell" and cell.name in done]
 
 
