@@ -301,6 +301,17 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     commands.add_parser("list", help="tasks with their languages and labels, methods, attack recipes with the "
                         "languages each covers, encoders usable offline")
 
+    study = commands.add_parser("study", help="run a study from a spec (conditions x methods x seeds x attacks), "
+                                "resumably; --status shows its grid, --report rebuilds its report (docs/study.md)")
+    study.add_argument("--spec", help="the study's TOML file (default: the copy in --output-dir)")
+    study.add_argument("--output-dir", required=True, help="the study folder; the same command resumes it")
+    study.add_argument("--status", action="store_true", help="print the grid (done, running, failed, left); run nothing")
+    study.add_argument("--report", action="store_true", help="rebuild study.json/.md/.html from the folders; run nothing")
+    study.add_argument("--shard", metavar="K/N", help="run every N-th unit, starting at the K-th (N machines, one folder)")
+    study.add_argument("--model", help="replaces the spec's model (e.g. a small local folder for a trial)")
+    study.add_argument("--data-dir", help="XTREME-layout folder, or 'hub' (default: $XROBUST_DATA)")
+    study.add_argument("--resources", help="attack and rs-da resources (default: $XROBUST_RESOURCES)")
+
     data = commands.add_parser("data", help="data utilities")
     data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     check = data_commands.add_parser("check", help="validate an XTREME-layout folder, list rows and problems")
@@ -446,6 +457,11 @@ def _dispatch(args) -> int:
 
         print(listing())
         return 0
+
+    if args.command == "study":
+        from xrobust.study.command import study_command
+
+        return study_command(args)
     if args.command == "data":
         from xrobust.data_check import check_folder
 

@@ -1,0 +1,59 @@
+"""Read a study's finished cells into typed records (the folders are the only input).
+
+Per-row outcomes are kept, not only accuracies, so that two cells can be compared on the
+same dev rows (paired by example) as well as by seed.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from xrobust.attacks.recipes import PGD_RECIPE
+from xrobust.results.rundir import read_json
+from xrobust.study.plan import Unit, plan_units, unit_state
+from xrobust.study.spec import StudySpec
+
+
+@dataclass(frozen=True)
+class CellResult:
+    condition: str
+    method: str  # the method's label in the spec
+    seed: int
+    clean: dict[str, dict[str, bool]]  # language -> dev row id -> predicted correctly
+    robust: dict[str, dict[str, dict[str, bool]]]  # recipe -> language -> row id -> still correct after the attack
+    pgd: dict[str, dict]  # language -> {"eps": [...], "accuracy": [...]}
+    generalized: dict[str, dict[str, float]] | None  # sentence1 language -> sentence2 language -> accuracy
+
+
+def load_cells(spec: StudySpec, study_dir: Path) -> list[CellResult]:
+    """Every finished cell, with whichever of its attacks and matrices have finished."""
+    units = plan_units(spec)
+    done = {u.name for u in units if unit_state(study_dir, u).state == "done"}
+    return [_load_cell(spec, study_dir, cell, [u for u in units if u.kind in ("attack", "generalized") and u.cell == cell.name
+                                                 and u.name in done])
+            for cell in units if cell.kind == "cell" and cell.name in done]
+
+
+def _load_cell(spec: StudySpec, study_dir: Path, cell: Unit, finished: list[Unit]) -> CellResult:
+    folder = study_dir / cell.name
+    split = spec.evaluation.split
+    clean = {lang: {row["id"]: bool(row["correct"]) for row in _jsonl(folder / "predictions" / f"{split}-{lang}.jsonl")}
+             for lang in spec.evaluation.languages}
+    robust, pgd, generalized = {}, {}, None
+    for unit in finished:
+        if unit.kind == "generalized":
+            generalized = read_json(study_dir / unit.name / "generalized.json")["accuracy"]
+        elif unit.recipe == PGD_RECIPE:
+            entry = read_json(study_dir / unit.name / "robustness.json")["recipes"][PGD_RECIPE]
+            pgd = {lang: {"eps": c["eps"], "accuracy": c["accuracy"]} for lang, c in entry["languages"].items()}
+        else:
+            attack = next(a for a in spec.attacks if a.recipe == unit.recipe)
+            robust[unit.recipe] = {
+                lang: {row["id"]: row["status"] != "skipped" and not row["success"]  # as metrics.summarize counts
+                       for row in _jsonl(study_dir / unit.name / "adversarial" / f"{unit.recipe}-{lang}.jsonl")}
+                for lang in attack.languages}
+    return CellResult(cell.condition, cell.method, cell.seed, clean, robust, pgd, generalized)
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

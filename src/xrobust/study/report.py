@@ -1,0 +1,208 @@
+"""The study's report, rebuilt from the folders alone: study.json (every figure), study.md
+(tables) and study.html (one self-contained page, plots embedded as base64 PNG).
+
+The page opens with the answer, one sentence per question (intermediate training alone,
+robust training alone, both), then clean and robust accuracy per language, a heatmap of
+robust-accuracy differences from the baseline, PGD curves and generalized matrices.
+"""
+
+import base64
+import html
+import io
+from pathlib import Path
+
+from xrobust.results.rundir import write_json, write_text
+from xrobust.study.collect import load_cells
+from xrobust.study.spec import StudySpec
+from xrobust.study.statistics import AVERAGE, summarise_study
+
+ALPHA = 0.05
+
+
+def write_report(spec: StudySpec, study_dir: Path) -> str:
+    """Write the three files; return a line naming them."""
+    summary = summarise_study(spec, load_cells(spec, study_dir))
+    write_json(study_dir / "study.json", summary)
+    write_text(study_dir / "study.md", markdown(summary))
+    write_text(study_dir / "study.html", page(summary))
+    return (f"report ({summary['cells_done']} of {summary['cells_planned']} cells finished) written to "
+            f"{study_dir / 'study.md'}, study.html, study.json")
+
+
+# ---- words ----
+
+def answers(summary: dict) -> list[str]:
+    """One sentence per non-baseline group and metric, on the average over languages."""
+    base = summary["baseline"]
+    sentences = []
+    for row in summary["comparisons"]:
+        if row["language"] != AVERAGE:
+            continue
+        question = _question(row, base)
+        what = "clean accuracy" if row["metric"] == "clean" else f"robust accuracy under {row['metric'][7:]}"
+        verdict = ("a significant difference at 5% after Holm's correction" if row["p_holm"] < ALPHA
+                   else "no difference detectable at 5% after Holm's correction")
+        sentences.append(f"{question} {row['condition']} / {row['method']} vs {base['condition']} / {base['method']}: "
+                         f"{what}, averaged over languages, {_signed(row['difference'])} "
+                         f"{_interval(row['ci95'])} ({row['test']}, n={row['n']}, Holm p={row['p_holm']:.3g}): "
+                         f"{verdict}.")
+    return sentences or ["No comparison with the baseline yet: the baseline or the other cells have not finished."]
+
+
+def _question(row: dict, base: dict) -> str:
+    if row["method"] == base["method"]:
+        return "Intermediate training alone:"
+    if row["condition"] == base["condition"]:
+        return "Robust training alone:"
+    return "Both together:"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.3f}"
+
+
+def _interval(ci) -> str:
+    return f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "[no interval]"
+
+
+def _estimate(entry: dict) -> str:
+    ci = entry["ci95"]
+    return f"{entry['mean']:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+
+
+def _tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) for every table of the report."""
+    tables = []
+    metrics = list(dict.fromkeys(m for g in summary["groups"] for m in g["metrics"]))
+    for metric in metrics:
+        groups = [g for g in summary["groups"] if metric in g["metrics"]]
+        languages = list(groups[0]["metrics"][metric])
+        title = ("Clean accuracy" if metric == "clean" else f"Robust accuracy under {metric[7:]}") + \
+            " per language: mean over seeds [95% t-interval]"
+        tables.append((title, ["condition", "method", "seeds", *languages],
+                       [[g["condition"], g["method"], ",".join(map(str, g["seeds"])),
+                         *(_estimate(g["metrics"][metric][lang]) for lang in languages)] for g in groups]))
+    if summary["comparisons"]:
+        tables.append(("Differences from the baseline (Holm-corrected within each metric)",
+                       ["metric", "condition", "method", "language", "difference [95% CI]", "test", "n", "p",
+                        "p (Holm)"],
+                       [[r["metric"], r["condition"], r["method"], r["language"],
+                         f"{_signed(r['difference'])} {_interval(r['ci95'])}", r["test"], str(r["n"]),
+                         f"{r['p']:.3g}", f"{r['p_holm']:.3g}"] for r in summary["comparisons"]]))
+    return tables
+
+
+def markdown(summary: dict) -> str:
+    lines = [f"# Study {summary['study']}: {summary['task']} ({summary['split']})", "",
+             f"{summary['cells_done']} of {summary['cells_planned']} cells finished; baseline "
+             f"{summary['baseline']['condition']} / {summary['baseline']['method']}.", ""]
+    lines += [f"- {sentence}" for sentence in answers(summary)] + [""]
+    for title, header, rows in _tables(summary):
+        lines += [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows] + [""]
+    return "\n".join(lines)
+
+
+# ---- page ----
+
+def page(summary: dict) -> str:
+    parts = [f"<h1>Study {html.escape(summary['study'])}: {summary['task']} ({summary['split']})</h1>",
+             f"<p>{summary['cells_done']} of {summary['cells_planned']} cells finished; baseline "
+             f"{html.escape(summary['baseline']['condition'])} / {html.escape(summary['baseline']['method'])}.</p>",
+             "<h2>Answer</h2><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in answers(summary)) + "</ul>"]
+    for title, figure in figures(summary):
+        parts.append(f"<h2>{html.escape(title)}</h2><img alt=\"{html.escape(title)}\" "
+                     f"src=\"data:image/png;base64,{figure}\">")
+    for title, header, rows in _tables(summary):
+        parts.append(f"<h2>{html.escape(title)}</h2><table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header)
+                     + "</tr>" + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                                         for row in rows) + "</table>")
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+             "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px}"
+             "img{max-width:100%;display:block;margin:1em 0}")
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Study {html.escape(summary['study'])}"
+            f"</title><style>{style}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
+
+
+def figures(summary: dict) -> list[tuple[str, str]]:
+    """(title, base64 PNG) for every plot the data allows."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    out = []
+    groups = summary["groups"]
+    for metric in dict.fromkeys(m for g in groups for m in g["metrics"]):
+        have = [g for g in groups if metric in g["metrics"]]
+        labels = list(have[0]["metrics"][metric])
+        figure, axis = plt.subplots(figsize=(10, 3.4))
+        width = 0.8 / len(have)
+        for i, group in enumerate(have):
+            entries = [group["metrics"][metric][lang] for lang in labels]
+            errors = np.array([[e["mean"] - e["ci95"][0], e["ci95"][1] - e["mean"]] if e["ci95"] else [0, 0]
+                               for e in entries]).T
+            axis.bar(np.arange(len(labels)) + (i - (len(have) - 1) / 2) * width, [e["mean"] for e in entries],
+                     width, yerr=errors, capsize=2, label=f"{group['condition']} / {group['method']}")
+        axis.set_xticks(np.arange(len(labels)), labels)
+        axis.set_ylim(0, 1)
+        axis.set_ylabel("accuracy")
+        axis.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+        name = "Clean accuracy" if metric == "clean" else f"Robust accuracy under {metric[7:]}"
+        out.append((f"{name} per language, by condition and method (whiskers: 95% t-interval over seeds)",
+                    _png(figure)))
+    for metric in dict.fromkeys(r["metric"] for r in summary["comparisons"] if r["metric"] != "clean"):
+        rows = [r for r in summary["comparisons"] if r["metric"] == metric]
+        names = list(dict.fromkeys((r["condition"], r["method"]) for r in rows))
+        languages = list(dict.fromkeys(r["language"] for r in rows))
+        values = np.array([[next(r["difference"] for r in rows if (r["condition"], r["method"]) == name
+                                 and r["language"] == lang) for lang in languages] for name in names])
+        out.append((f"Robust accuracy under {metric[7:]}: difference from the baseline (condition x language)",
+                    _heatmap(plt, values, [f"{c} / {m}" for c, m in names], languages, diverging=True)))
+    pgd = [g for g in groups if "pgd" in g]
+    if pgd:
+        figure, axis = plt.subplots(figsize=(7, 3.6))
+        for group in pgd:
+            curves = list(group["pgd"].values())
+            axis.plot(curves[0]["eps"], np.mean([c["accuracy"] for c in curves], axis=0), marker="o",
+                      label=f"{group['condition']} / {group['method']}")
+        axis.set_xlabel("eps (L2 radius per token)")
+        axis.set_ylabel("accuracy, mean over languages")
+        axis.set_ylim(0, 1)
+        axis.legend(fontsize=7)
+        out.append(("Embedding PGD: accuracy against eps", _png(figure)))
+    for group in (g for g in groups if "generalized" in g):
+        matrix = group["generalized"]
+        languages = list(matrix)
+        values = np.array([[matrix[a][b] for b in languages] for a in languages])
+        out.append((f"Generalized accuracy, {group['condition']} / {group['method']} "
+                    "(rows: sentence1 language, columns: sentence2 language; mean over seeds)",
+                    _heatmap(plt, values, languages, languages, diverging=False)))
+    return out
+
+
+def _heatmap(plt, values, rows, columns, diverging: bool) -> str:
+    import numpy as np
+
+    figure, axis = plt.subplots(figsize=(1.2 + 0.8 * len(columns), 0.9 + 0.45 * len(rows)))
+    limit = max(0.01, float(np.nanmax(np.abs(values)))) if diverging else 1.0
+    image = axis.imshow(values, cmap="RdBu" if diverging else "viridis", vmin=-limit if diverging else 0, vmax=limit,
+                        aspect="auto")
+    axis.set_xticks(range(len(columns)), columns)
+    axis.set_yticks(range(len(rows)), rows)
+    for i in range(len(rows)):
+        for j in range(len(columns)):
+            axis.text(j, i, f"{values[i, j]:+.2f}" if diverging else f"{values[i, j]:.2f}", ha="center",
+                      va="center", fontsize=8)
+    figure.colorbar(image, ax=axis)
+    return _png(figure)
+
+
+def _png(figure) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -1,0 +1,195 @@
+"""The study's statistics, with scipy.stats:
+
+- per condition x method x language: clean accuracy and robust accuracy per recipe, mean
+  over seeds with a 95% t-interval (none with one seed);
+- each (condition, method) against the baseline (none, standard), per language and for the
+  average over languages: the difference paired by seed (paired t-test, t-interval) when
+  both have two or more seeds in common; with one seed, paired by example on the same dev
+  rows (McNemar's exact test; a paired bootstrap interval over the rows);
+- p-values Holm-corrected within each metric (clean accuracy; robust accuracy under one
+  recipe): the family is every comparison x language (and average) of that metric.
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import stats
+
+from xrobust.study.collect import CellResult
+from xrobust.study.spec import StudySpec
+
+AVERAGE = "average"
+BOOTSTRAP_SAMPLES = 2000
+
+
+@dataclass(frozen=True)
+class Estimate:
+    mean: float
+    ci95: tuple[float, float] | None  # None with a single value
+    n: int  # seeds
+
+
+@dataclass(frozen=True)
+class Difference:
+    difference: float  # condition/method minus baseline
+    ci95: tuple[float, float] | None
+    p: float
+    test: str  # "paired t (seeds)" | "McNemar exact (rows)"
+    n: int  # seeds or rows paired
+
+
+def mean_interval(values: list[float]) -> Estimate:
+    """Mean and its two-sided 95% Student-t interval over seeds."""
+    values = np.asarray(values, dtype=float)
+    mean = float(values.mean())
+    if len(values) < 2:
+        return Estimate(mean, None, len(values))
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return Estimate(mean, (mean - half, mean + half), len(values))
+
+
+def paired_by_seed(values: list[float], baseline: list[float]) -> Difference:
+    """Mean per-seed difference, t-interval and paired t-test (two or more seeds)."""
+    diffs = np.asarray(values, dtype=float) - np.asarray(baseline, dtype=float)
+    estimate = mean_interval(list(diffs))
+    if np.allclose(diffs, diffs[0]):  # no spread: t is 0/0 or infinite, scipy says nan
+        p = 1.0 if np.isclose(diffs[0], 0) else 0.0
+    else:
+        p = float(stats.ttest_rel(values, baseline).pvalue)
+    return Difference(estimate.mean, estimate.ci95, p, "paired t (seeds)", len(diffs))
+
+
+def paired_by_example(correct: dict, baseline: dict, seed: int = 0) -> Difference:
+    """Accuracy difference on the rows both scored: McNemar's exact test on the discordant rows
+    and a 95% percentile bootstrap interval resampling rows (the same rows for both)."""
+    rows = sorted(set(correct) & set(baseline))
+    a = np.array([correct[r] for r in rows], dtype=float)
+    b = np.array([baseline[r] for r in rows], dtype=float)
+    only_a, only_b = int(((a == 1) & (b == 0)).sum()), int(((a == 0) & (b == 1)).sum())
+    p = 1.0 if only_a + only_b == 0 else float(stats.binomtest(only_a, only_a + only_b, 0.5).pvalue)
+    if not rows:
+        return Difference(float("nan"), None, 1.0, "McNemar exact (rows)", 0)
+    samples = np.random.default_rng(seed).integers(0, len(rows), size=(BOOTSTRAP_SAMPLES, len(rows)))
+    boot = (a[samples] - b[samples]).mean(axis=1)
+    low, high = np.percentile(boot, [2.5, 97.5])
+    return Difference(float((a - b).mean()), (float(low), float(high)), p, "McNemar exact (rows)", len(rows))
+
+
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm's step-down adjustment: the i-th smallest of m p-values is multiplied by m - i + 1,
+    then made non-decreasing in that order (and capped at 1)."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    adjusted, running = [0.0] * len(pvalues), 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(pvalues) - rank) * pvalues[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+# ---- the study's figures ----
+
+def metrics_of(spec: StudySpec) -> list[tuple[str, tuple[str, ...]]]:
+    """(metric, languages): "clean" and "robust:<recipe>" for every word-level attack."""
+    from xrobust.attacks.recipes import PGD_RECIPE
+
+    return [("clean", spec.evaluation.languages)] + [
+        (f"robust:{a.recipe}", a.languages) for a in spec.attacks if a.recipe != PGD_RECIPE]
+
+
+def outcomes(cell: CellResult, metric: str) -> dict[str, dict[str, bool]] | None:
+    """language -> row -> correct for one metric; None where the cell lacks it (unfinished attack)."""
+    if metric == "clean":
+        return cell.clean
+    return cell.robust.get(metric.split(":", 1)[1])
+
+
+def accuracy(rows: dict[str, bool]) -> float:
+    return sum(rows.values()) / len(rows) if rows else float("nan")
+
+
+def summarise_study(spec: StudySpec, cells: list[CellResult]) -> dict:
+    """Everything the report shows, as plain JSON (rounded, so that equal runs give equal files)."""
+    groups = []
+    for condition in spec.conditions:
+        for method in spec.methods:
+            mine = [c for c in cells if (c.condition, c.method) == (condition.name, method.label)]
+            if mine:
+                groups.append(_group(spec, condition.name, method.label, mine))
+    return _rounded({"study": spec.name, "task": spec.task, "split": spec.evaluation.split,
+                     "baseline": {"condition": spec.baseline[0], "method": spec.baseline[1]},
+                     "seeds": list(spec.seeds), "cells_done": len(cells),
+                     "cells_planned": len(spec.conditions) * len(spec.methods) * len(spec.seeds),
+                     "groups": groups, "comparisons": compare_to_baseline(spec, cells)})
+
+
+def _group(spec: StudySpec, condition: str, method: str, cells: list[CellResult]) -> dict:
+    group = {"condition": condition, "method": method, "seeds": [c.seed for c in cells], "metrics": {}}
+    for metric, languages in metrics_of(spec):
+        have = [c for c in cells if outcomes(c, metric) is not None]
+        if not have:
+            continue
+        per_language = {lang: [accuracy(outcomes(c, metric)[lang]) for c in have] for lang in languages}
+        per_language[AVERAGE] = [float(np.mean([accuracy(outcomes(c, metric)[lang]) for lang in languages]))
+                                 for c in have]
+        group["metrics"][metric] = {lang: asdict(mean_interval(v)) for lang, v in per_language.items()}
+    pgd = [c.pgd for c in cells if c.pgd]
+    if pgd:
+        group["pgd"] = {lang: {"eps": pgd[0][lang]["eps"],
+                               "accuracy": list(np.mean([p[lang]["accuracy"] for p in pgd], axis=0))}
+                        for lang in pgd[0]}
+    matrices = [c.generalized for c in cells if c.generalized]
+    if matrices:
+        group["generalized"] = {l1: {l2: float(np.mean([m[l1][l2] for m in matrices])) for l2 in matrices[0][l1]}
+                                for l1 in matrices[0]}
+    return group
+
+
+def compare_to_baseline(spec: StudySpec, cells: list[CellResult]) -> list[dict]:
+    """Every other (condition, method) against the baseline, per metric and language."""
+    by_key = {(c.condition, c.method, c.seed): c for c in cells}
+    rows = []
+    for metric, languages in metrics_of(spec):
+        family = []
+        for condition in spec.conditions:
+            for method in spec.methods:
+                if (condition.name, method.label) == spec.baseline:
+                    continue
+                pairs = [(by_key[(condition.name, method.label, s)], by_key[(*spec.baseline, s)]) for s in spec.seeds
+                         if (condition.name, method.label, s) in by_key and (*spec.baseline, s) in by_key]
+                pairs = [(a, b) for a, b in pairs if outcomes(a, metric) is not None and outcomes(b, metric) is not None]
+                if not pairs:
+                    continue
+                for language in (*languages, AVERAGE):
+                    result = _difference(pairs, metric, languages, language)
+                    family.append({"condition": condition.name, "method": method.label, "metric": metric,
+                                   "language": language, **asdict(result)})
+        for row, adjusted in zip(family, holm([row["p"] for row in family])):
+            row["p_holm"] = adjusted
+        rows += family
+    return rows
+
+
+def _difference(pairs, metric: str, languages, language: str) -> Difference:
+    if len(pairs) >= 2:
+        def value(cell):
+            found = outcomes(cell, metric)
+            if language == AVERAGE:
+                return float(np.mean([accuracy(found[lang]) for lang in languages]))
+            return accuracy(found[language])
+
+        return paired_by_seed([value(a) for a, _ in pairs], [value(b) for _, b in pairs])
+    (a, b), = pairs
+    langs = languages if language == AVERAGE else (language,)
+    # rows of all languages pooled for the average (each language's rows are distinct examples)
+    flat = lambda cell: {(lang, row): ok for lang in langs for row, ok in outcomes(cell, metric)[lang].items()}
+    return paired_by_example(flat(a), flat(b), seed=a.seed)
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v) for v in value]
+    return value

@@ -1,0 +1,74 @@
+"""The study report: sentences and tables from the figures, and the HTML page rendered in
+headless Chromium (every image loads, the page is not blank)."""
+
+import dataclasses
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from xrobust.study.collect import CellResult
+from xrobust.study.report import answers, markdown, page
+from xrobust.study.spec import load_spec
+from xrobust.study.statistics import summarise_study
+
+SMOKE = Path(__file__).resolve().parents[1] / "studies" / "smoke.toml"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _summary() -> dict:
+    spec = dataclasses.replace(load_spec(SMOKE), seeds=(1, 2))
+    rows = lambda bits: {f"dev-{i + 1}": bool(b) for i, b in enumerate(bits)}
+    cells = []
+    for condition, shift in (("none", 0), ("mnli", 1)):
+        for seed in (1, 2):
+            clean = {"en": rows([1, 1, 1, shift]), "de": rows([1, 1, shift, 0])}
+            robust = {"typo-greedy": {"en": rows([1, 0, shift, 0]), "de": rows([seed - 1, 0, 0, 0])}}
+            pgd = {lang: {"eps": [0.0, 0.5], "accuracy": [0.75, 0.25 * (1 + shift)]} for lang in ("en", "de")}
+            generalized = {"en": {"en": 0.75, "de": 0.5}, "de": {"en": 0.5, "de": 0.25 + 0.25 * shift}}
+            cells.append(CellResult(condition, "standard", seed, clean, robust, pgd, generalized))
+    return summarise_study(spec, cells)
+
+
+def test_the_answer_names_the_comparison_and_its_statistics():
+    sentences = answers(_summary())
+    robust = next(s for s in sentences if "typo-greedy" in s)
+    # robust en: mnli gains one row of four in both seeds (+0.25); de unchanged -> average +0.125, no spread
+    assert robust.startswith("Intermediate training alone: mnli / standard vs none / standard: robust accuracy "
+                             "under typo-greedy, averaged over languages, +0.125 [+0.125, +0.125] (paired t (seeds)")
+    assert "significant difference at 5%" in robust
+    table = markdown(_summary())
+    assert "| mnli | standard | 1,2 | 1.000 [1.000, 1.000] | 0.750 [0.750, 0.750] | 0.875 [0.875, 0.875] |" in table
+
+
+def test_the_page_is_self_contained():
+    html = page(_summary())
+    images = re.findall(r'<img alt="[^"]*" src="([^"]+)"', html)
+    # clean and robust bars, the difference heatmap, the PGD curve, two generalized matrices
+    assert len(images) == 6
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+    assert "http" not in html
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium)")
+def test_the_page_renders_in_headless_chromium(tmp_path):
+    from matplotlib.image import imread
+
+    # The check runs in the page after load: every <img> must have decoded (naturalWidth > 0).
+    check = ("<script>window.addEventListener('load', () => { const imgs = [...document.images]; "
+             "document.body.dataset.images = imgs.filter(i => i.complete && i.naturalWidth > 0).length + '/' + "
+             "imgs.length; document.body.dataset.height = document.body.scrollHeight; });</script>")
+    path = tmp_path / "study.html"
+    path.write_text(page(_summary()).replace("</body>", check + "</body>"), encoding="utf-8")
+    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+             f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000"]
+    dom = subprocess.run([*flags, "--dump-dom", path.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    assert re.search(r'data-images="6/6"', dom), dom[:500]
+    assert int(re.search(r'data-height="(\d+)"', dom).group(1)) > 1000
+    shot = tmp_path / "shot.png"
+    subprocess.run([*flags, f"--screenshot={shot}", "--window-size=1200,1600", path.as_uri()], capture_output=True,
+                   timeout=120)
+    pixels = imread(shot)
+    assert pixels.std() > 0.05  # not a blank (single-colour) page

@@ -1,0 +1,99 @@
+"""The study spec: every shipped spec validates; a bad spec names its file and key (exit 2)
+before anything is loaded or trained."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from xrobust.errors import UserError
+from xrobust.study.spec import load_spec, parse_spec
+
+STUDIES = Path(__file__).resolve().parents[1] / "studies"
+SHIPPED = sorted(STUDIES.glob("*.toml"))
+
+
+def test_there_are_shipped_specs():
+    assert {p.name for p in SHIPPED} >= {"smoke.toml", "intermediate-robustness.toml"}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_spec_validates(path):
+    spec = load_spec(path)
+    assert spec.baseline == ("none", "standard")
+    assert spec.condition("none").trains is False
+
+
+def test_intermediate_robustness_is_the_study_the_issue_describes():
+    spec = load_spec(STUDIES / "intermediate-robustness.toml")
+    assert [c.name for c in spec.conditions] == ["none", "mnli", "xnli-en", "xnli-multi"]
+    assert {c.examples for c in spec.conditions if c.trains} == {2000}  # the same number of pairs each
+    multi = spec.condition("xnli-multi")
+    assert (multi.task, multi.split, len(multi.languages), "en" in multi.languages) == ("xnli", "dev", 14, False)
+    assert spec.seeds == (42, 1, 2)
+    assert dict(spec.train)["max_train_examples"] == 1600
+    assert {a.recipe: a.languages for a in spec.attacks}["synonym-greedy"] == ("en",)
+    assert len({a.recipe: a.languages for a in spec.attacks}["typo-greedy"]) == 7
+    assert spec.evaluation.generalized == ("en", "de", "zh", "ja")
+
+
+def test_model_override_replaces_the_spec_model():
+    assert load_spec(STUDIES / "smoke.toml", model="/tmp/tiny").model == "/tmp/tiny"
+
+
+def _smoke() -> dict:
+    return tomllib.loads((STUDIES / "smoke.toml").read_text())
+
+
+def _error(raw: dict) -> str:
+    with pytest.raises(UserError) as err:
+        parse_spec(raw, "studies/x.toml")
+    message = str(err.value)
+    assert "\n" not in message
+    return message
+
+
+def test_unknown_method_names_its_index_and_the_choices():
+    raw = _smoke()
+    raw["methods"][1]["name"] = "rs-dx"
+    assert _error(raw) == ("studies/x.toml: methods[1].name: unknown method 'rs-dx' "
+                           "(standard, rs-da, rs-ri, adv, freelb)")
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda r: r["target"]["train"].update(epochs="3"), "target.train.epochs: expected an integer, got '3'"),
+    (lambda r: r["target"]["train"].update(epoch=3), "target.train.epoch: not a training setting"),
+    (lambda r: r["target"]["train"].update(seed=3), "target.train.seed: set by the study itself"),
+    (lambda r: r["target"]["train"].update(learning_rate=-1.0), "target.train.learning_rate: must be positive"),
+    (lambda r: r["target"].update(task="pawz"), "target.task: unknown task 'pawz'"),
+    (lambda r: r["methods"][0].update(substitution="per-pair"),
+     "methods[0].substitution: must be independent unless --method rs-da"),
+    (lambda r: r["methods"][1].update(adv_eps="big"), "methods[1].adv_eps: expected a number"),
+    (lambda r: r["intermediate"][2].update(languages=["de", "xx"]), "intermediate[2].languages: xnli has no language 'xx'"),
+    (lambda r: r["intermediate"][1].update(split="dev", task="pawsx"),
+     "intermediate[1]: pawsx dev is the target task's evaluation data"),
+    (lambda r: r["intermediate"][1].update(task="pawsx"), "intermediate[1].task: pawsx is the target task"),
+    (lambda r: r["intermediate"][1].update(languages=["de"]), "intermediate[1].languages: mnli has no language 'de'"),
+    (lambda r: r["intermediate"][0].update(task="mnli"), "intermediate[0].task: unknown key"),
+    (lambda r: r["intermediate"].append({"name": "mnli", "task": "mnli"}), "intermediate: 'mnli' appears twice"),
+    (lambda r: r["intermediate"][1].update(name="MNLI/x"), "intermediate[1].name: 'MNLI/x' becomes a folder name"),
+    (lambda r: r["attacks"][0].update(recipe="typo"), "attacks[0].recipe: unknown recipe 'typo'"),
+    (lambda r: r["attacks"][0].update(recipe="synonym-greedy"), "attacks[0].languages: the counter-fitted"),
+    (lambda r: r["attacks"][0].update(eps=[0.1]), "attacks[0].eps: only embedding-pgd takes eps"),
+    (lambda r: r["evaluation"].update(generalized=["en"]), "evaluation.generalized: a matrix needs"),
+    (lambda r: r.update(seeds=[1, 1]), "seeds: must list at least one seed, each once"),
+    (lambda r: r.update(baseline={"condition": "nothing"}), "baseline.condition: 'nothing' is not one"),
+    (lambda r: r.pop("methods"), "methods: required"),
+    (lambda r: r.update(colour="red"), "colour: unknown key"),
+])
+def test_a_bad_spec_names_its_key(change, expected):
+    raw = _smoke()
+    change(raw)
+    assert _error(raw).startswith(f"studies/x.toml: {expected}")
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("seeds = [1,\n")
+    with pytest.raises(UserError, match=r"bad.toml: not valid TOML"):
+        load_spec(bad)
