@@ -46,7 +46,7 @@ def add_attack_parser(commands) -> argparse.ArgumentParser:
                    help="largest fraction of the pair's words that may change")
     p.add_argument("--min-similarity", type=float,
                    help="each changed sentence keeps at least this cosine similarity to its original (encoder); "
-                        "default off, neighbors-greedy 0.95 (-1 turns it off)")
+                        "default off, neighbors-greedy 0.97 (-1 turns it off)")
     p.add_argument("--edit-numbers", action="store_true",
                    help="let words with digits, numerals or number words change (by default they never do)")
     p.add_argument("--typo-model", default=d.typo_model, choices=("script", "codepoint"),
