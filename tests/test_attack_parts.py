@@ -9,7 +9,7 @@ from xrobust.attacks.constraints import MaxWordsChanged, MinSimilarity, Modifiab
 from xrobust.attacks.runner import read_finished
 from xrobust.attacks.text import AttackText, Position
 from xrobust.attacks.transformations.codeswitch import CodeSwitch
-from xrobust.attacks.transformations.neighbors import EmbeddingNeighbours, script_of
+from xrobust.attacks.transformations.neighbors import EmbeddingNeighbours
 from xrobust.attacks.transformations.synonym import SynonymSwap
 from xrobust.attacks.transformations.typo import Typos
 from xrobust.errors import UserError
@@ -79,21 +79,25 @@ def tiny_classifier(tiny_model_dir):
     return PairClassifier(AutoModel.from_pretrained(tiny_model_dir), {"pawsx": 2}).eval(), tokenizer
 
 
-def test_embedding_neighbours_are_same_script_whole_words_nearest_first(tiny_classifier):
+def test_embedding_neighbours_come_from_the_language_vocabulary_nearest_first(tiny_classifier):
     model, tokenizer = tiny_classifier
-    neighbours = EmbeddingNeighbours.from_model(model, tokenizer, max_candidates=5)
-    vocab = tokenizer.get_vocab()
-    for word, language, script in [("house", "en", "LATIN"), ("дом", "ru", "CYRILLIC"), ("猫", "zh", "CJK")]:
-        found = neighbours.candidates(word, language)
-        assert len(found) == 5, word
-        assert all("▁" + w in vocab and script_of(w) == script for w in found)
-    # The first neighbour of a one-token word is the most similar whole word of its script.
+    vocabularies = {"en": ["home", "building", "дом", "street", "car", "House"], "ru": ["квартира", "улица", "house"],
+                    "zh": ["猫", "狗", "鸟", "房子"]}
+    neighbours = EmbeddingNeighbours.from_model(model, tokenizer, vocabularies, max_candidates=5)
+    # Only the vocabulary's words of the word's script, never the word itself in another case.
+    assert set(neighbours.candidates("house", "en")) == {"home", "building", "street", "car"}
+    assert set(neighbours.candidates("дом", "ru")) == {"квартира", "улица"}  # same script only
+    assert set(neighbours.candidates("猫", "zh")) == {"狗", "鸟"}  # as many characters as the word
+    assert neighbours.candidates("house", "de") == []  # no vocabulary, no candidates
+    # Nearest first: the mean of the pieces' input vectors, cosine.
     table = model.word_embeddings().weight.detach()
-    query = torch.nn.functional.normalize(table[vocab["▁house"]], dim=0)
-    texts, vectors = neighbours.vocabulary["LATIN"]
-    ranked = [texts[i] for i in torch.argsort(vectors @ query, descending=True).tolist() if texts[i] != "house"]
-    assert neighbours.candidates("house", "en")[0] == ranked[0]
-    assert all(len(w) == 1 for w in neighbours.candidates("猫", "zh"))
+
+    def vector(word):
+        ids = tokenizer(word, add_special_tokens=False)["input_ids"]
+        return torch.nn.functional.normalize(table[ids].mean(0), dim=0)
+
+    ranked = sorted(["home", "building", "street", "car"], key=lambda w: -float(vector(w) @ vector("house")))
+    assert neighbours.candidates("house", "en") == ranked
 
 
 def test_position_constraints():

@@ -45,7 +45,13 @@ def add_attack_parser(commands) -> argparse.ArgumentParser:
     p.add_argument("--max-words-changed", type=float, default=d.max_words_changed,
                    help="largest fraction of the pair's words that may change")
     p.add_argument("--min-similarity", type=float,
-                   help="each changed sentence keeps at least this cosine similarity to its original (encoder)")
+                   help="each changed sentence keeps at least this cosine similarity to its original (encoder); "
+                        "default off, neighbors-greedy 0.97 (-1 turns it off)")
+    p.add_argument("--edit-numbers", action="store_true",
+                   help="let words with digits, numerals or number words change (by default they never do)")
+    p.add_argument("--typo-model", default=d.typo_model, choices=("script", "codepoint"),
+                   help="typo-greedy: per-script input errors (pinyin, kana, jamo keyboard) or the former "
+                        "neighbouring code points for scripts without a keyboard table")
     p.add_argument("--sides", default="both", choices=("sentence1", "sentence2", "both"),
                    help="which sentence of the pair may change")
     p.add_argument("--sentence1-language",
@@ -63,6 +69,7 @@ def add_attack_parser(commands) -> argparse.ArgumentParser:
 
 
 def config_from_args(args):
+    from xrobust.attacks.recipes import default_min_similarity
     from xrobust.attacks.runner import AttackConfig
     from xrobust.tasks import get_task, parse_languages
     from xrobust.tasks.xtreme import data_dir_from
@@ -75,7 +82,7 @@ def config_from_args(args):
         if value is not None and value < 1:
             raise UserError(f"{option}: {value} must be at least 1")
     resources = args.resources or os.environ.get("XROBUST_RESOURCES") or ""
-    if not resources and args.recipe.split("-")[0] in ("synonym", "codeswitch"):
+    if not resources and args.recipe.split("-")[0] in ("synonym", "codeswitch", "neighbors"):
         raise UserError("--resources: not given and XROBUST_RESOURCES is not set "
                         "(point it at a folder with counterfitted_neighbors.json and muse/)")
     if args.sentence1_language:
@@ -87,7 +94,8 @@ def config_from_args(args):
         query_budget=args.query_budget, seed=args.seed, batch_size=args.batch_size,
         attack_batch_size=args.attack_batch_size, max_length=args.max_length,
         max_candidates=args.max_candidates, max_words_changed=args.max_words_changed,
-        min_similarity=args.min_similarity,
+        min_similarity=args.min_similarity if args.min_similarity is not None else default_min_similarity(args.recipe),
+        edit_numbers=args.edit_numbers, typo_model=args.typo_model,
         sides=("sentence1", "sentence2") if args.sides == "both" else (args.sides,),
         beam_width=args.beam_width, embed_languages=args.embed_languages, synonym_sources=args.synonym_sources,
         sentence1_language=args.sentence1_language, eps=args.eps, pgd_steps=args.pgd_steps)

@@ -2,7 +2,8 @@
 
 Two kinds, both cheap to ask before any model query:
 - position constraints (`may_change(text, position)`) decide which word slots a search
-  may touch: the sides of the pair, stopwords, the maximum fraction of words changed;
+  may touch: the sides of the pair, stopwords, negations, numbers, the maximum fraction of
+  words changed (the last three also refuse candidates that would insert such a word);
 - text constraints (`accepts(original, candidates)`) judge whole candidate texts, batched:
   the minimum similarity to the original runs the encoder, and in a search asks for it
   through `judge` (a generator, scoring.py), so its rows share forward passes across examples.
@@ -17,6 +18,8 @@ from xrobust.attacks.goal import SCORE_DECIMALS
 from xrobust.attacks.scoring import ExampleCache, ModelRunner, Vectors, drive, lookup
 from xrobust.attacks.text import SIDES, AttackText, Position
 from xrobust.errors import UserError
+from xrobust.lexicon.negations import is_negation
+from xrobust.lexicon.numbers import is_number
 from xrobust.lexicon.stopwords import is_stopword
 
 
@@ -37,15 +40,53 @@ class ModifiableSides:
         return [all(c.side in self.sides for c in t.changes) for t in candidates]
 
 
-class NoStopwords:
-    """Stopwords (lexicon/stopwords.py, per language) stay as they are."""
+class ProtectedWords:
+    """Words of a kind that stay as they are; with `no_insert`, no replacement may be of that
+    kind either. Subclasses name the kind (`protected(word, language)`)."""
+
+    def __init__(self, no_insert: bool = True):
+        self.no_insert = no_insert
+
+    def protected(self, word: str, language: str) -> bool:
+        raise NotImplementedError
 
     def may_change(self, text: AttackText, position: Position) -> bool:
-        return not is_stopword(text.word_at(position), text.languages[position.side])
+        return not self.protected(text.word_at(position), text.languages[position.side])
 
     def accepts(self, original: AttackText, candidates: list[AttackText]) -> list[bool]:
-        return [not any(is_stopword(c.original, original.languages[c.side]) for c in t.changes)
+        return [not any(self.protected(c.original, original.languages[c.side])
+                        or (self.no_insert and self.protected(c.replacement, original.languages[c.side]))
+                        for c in t.changes)
                 for t in candidates]
+
+
+class NoStopwords(ProtectedWords):
+    """Stopwords (lexicon/stopwords.py, per language) stay as they are. Inserting one is
+    refused only where asked (`no_insert`): the neighbours recipe, whose embedding neighbours
+    are often function words ("aufgestellt" -> "nicht"); synonym tables rarely list them."""
+
+    def __init__(self, no_insert: bool = False):
+        super().__init__(no_insert)
+
+    def protected(self, word: str, language: str) -> bool:
+        return is_stopword(word, language)
+
+
+class NoNegations(ProtectedWords):
+    """Negations (lexicon/negations.py) are neither changed nor inserted: either turns a
+    paraphrase or an entailment into a contradiction."""
+
+    def protected(self, word: str, language: str) -> bool:
+        return is_negation(word, language)
+
+
+class NoNumberEdits(ProtectedWords):
+    """Numbers (lexicon/numbers.py: digits, Han numerals, number words) are neither changed
+    nor inserted: `第 39 話` -> `第 339 話` names another episode, a label change rather than a
+    perturbation. On by default in every word-level recipe; `--edit-numbers` lifts it."""
+
+    def protected(self, word: str, language: str) -> bool:
+        return is_number(word, language)
 
 
 class MaxWordsChanged:

@@ -2,16 +2,20 @@
 reads its resources (synonym table, MUSE dictionaries, the embedding index).
 
 Shared by every word-level recipe: the goal is to flip the gold label; words of the chosen
-sides may change, stopwords never, at most `max_words_changed` of the pair's words; with
-`min_similarity` set, each changed sentence must stay that close to its original under the
-encoder. `embedding-pgd` (pgd.py) is white-box and has no parts; the runner calls it directly.
+sides may change, stopwords never, numbers neither changed nor inserted unless `edit_numbers`,
+at most `max_words_changed` of the pair's words; with `min_similarity` set, each changed
+sentence must stay that close to its original under the encoder. `neighbors-greedy` also
+refuses to insert stopwords, changes and inserts no negation, and sets `min_similarity` to
+NEIGHBOURS_MIN_SIMILARITY when none is given. `embedding-pgd` (pgd.py) is white-box and has no parts; the runner calls it directly.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from xrobust.attacks.attack import Attack
-from xrobust.attacks.constraints import MaxWordsChanged, MinSimilarity, ModifiableSides, NoStopwords
+from xrobust.attacks.constraints import (MaxWordsChanged, MinSimilarity, ModifiableSides, NoNegations,
+                                         NoNumberEdits, NoStopwords)
 from xrobust.attacks.goal import MisclassifyGoal
 from xrobust.attacks.scoring import ModelRunner
 from xrobust.attacks.search import BeamSearch, GreedyWordImportance
@@ -24,6 +28,13 @@ from xrobust.lexicon.synonym_sources import load_synonyms, parse_sources
 from xrobust.tasks import TaskSpec
 
 PGD_RECIPE = "embedding-pgd"
+NEIGHBOURS_RECIPE = "neighbors-greedy"
+# neighbors-greedy's default --min-similarity (the encoder's mean-pooled cosine), from
+# benchmarks/similarity_threshold.py on 40 PAWS-X dev sentences each of de, fr, zh with the
+# default encoder (docs/results/perturbation-validity.md): at 0.97 it keeps 95-100% of
+# one-word muse-pivot synonym substitutions and refuses 8-25% of random same-language words.
+# A weak filter: this encoder's similarity barely separates the two (medians 0.995 vs 0.985).
+NEIGHBOURS_MIN_SIMILARITY = 0.97
 
 
 @dataclass(frozen=True)
@@ -42,24 +53,38 @@ class RecipeInputs:
     embed_languages: tuple[str, ...] = ()  # codeswitch: () = every language with a dictionary
     synonym_sources: tuple[str, ...] = ("counter-fitted",)  # synonym-*: lexicon/synonym_sources.py
     query_budget: int | None = 2000
+    edit_numbers: bool = False  # lift the NoNumberEdits constraint
+    typo_model: str = "script"  # typo-greedy: per-script typo model, or "codepoint" (typo.py)
+    data_dir: Path | None = None  # neighbors-greedy: the data files whose words join each vocabulary
     batch_size: int = 32  # rows (pairs or sentences) per forward pass
     max_length: int = 128
     seed: int = 0
 
 
-def _constraints(inputs: RecipeInputs) -> list:
+def default_min_similarity(recipe: str) -> float | None:
+    """The --min-similarity a recipe uses when none is given (recorded in the attack's config)."""
+    return NEIGHBOURS_MIN_SIMILARITY if recipe == NEIGHBOURS_RECIPE else None
+
+
+def _constraints(inputs: RecipeInputs, meaning_guards: bool = False) -> list:
+    """`meaning_guards`: also keep negations, and refuse inserted stopwords (neighbors-greedy)."""
     # Cheap word-level checks first: the similarity check runs the encoder on what is left.
-    constraints = [ModifiableSides(inputs.sides), NoStopwords(), MaxWordsChanged(inputs.max_words_changed)]
+    constraints = [ModifiableSides(inputs.sides), NoStopwords(no_insert=meaning_guards)]
+    if meaning_guards:
+        constraints.append(NoNegations())
+    if not inputs.edit_numbers:
+        constraints.append(NoNumberEdits())
+    constraints.append(MaxWordsChanged(inputs.max_words_changed))
     if inputs.min_similarity is not None:
         constraints.append(MinSimilarity(inputs.model, inputs.tokenizer, inputs.min_similarity,
                                          inputs.max_length, inputs.batch_size))
     return constraints
 
 
-def _attack(inputs: RecipeInputs, transformation, search) -> Attack:
+def _attack(inputs: RecipeInputs, transformation, search, meaning_guards: bool = False) -> Attack:
     goal = MisclassifyGoal(ModelRunner(inputs.model, inputs.tokenizer, inputs.head, inputs.max_length,
                                        inputs.batch_size))
-    return Attack(goal, transformation, _constraints(inputs), search, inputs.query_budget)
+    return Attack(goal, transformation, _constraints(inputs, meaning_guards), search, inputs.query_budget)
 
 
 def check_recipe_languages(recipe: str, languages, embed_languages,
@@ -119,17 +144,28 @@ def codeswitch_beam(inputs: RecipeInputs) -> Attack:
 
 def neighbors_greedy(inputs: RecipeInputs) -> Attack:
     """Nearest-neighbour substitution (Alzantot et al., EMNLP 2018, used GloVe neighbours):
-    here the neighbours come from the attacked encoder's own input embeddings, for any language.
-    Departs: greedy leave-one-out search instead of a genetic algorithm; no language model."""
-    neighbours = EmbeddingNeighbours.from_model(inputs.model, inputs.tokenizer, inputs.max_candidates)
-    return _attack(inputs, neighbours, GreedyWordImportance())
+    here the neighbours come from the attacked encoder's own input embeddings, among the words
+    of the sentence's language (lexicon/vocabulary.py), for any language with a vocabulary.
+    Departs: greedy leave-one-out search instead of a genetic algorithm; no language model;
+    sentence similarity from the attacked encoder, on by default (NEIGHBOURS_MIN_SIMILARITY)."""
+    from xrobust.lexicon.vocabulary import language_vocabulary
+
+    if inputs.min_similarity is None:
+        inputs = dataclasses.replace(inputs, min_similarity=NEIGHBOURS_MIN_SIMILARITY)
+    vocabularies = {lang: language_vocabulary(lang, inputs.resources, inputs.data_dir).words
+                    for lang in inputs.languages}
+    neighbours = EmbeddingNeighbours.from_model(inputs.model, inputs.tokenizer, vocabularies, inputs.max_candidates)
+    return _attack(inputs, neighbours, GreedyWordImportance(), meaning_guards=True)
 
 
 def typo_greedy(inputs: RecipeInputs) -> Attack:
     """DeepWordBug (Gao et al., 2018) with TextBugger's homoglyphs (Li et al., NDSS 2019):
     character edits to the most important words. Departs: words are ranked by deleting them
-    (close to DeepWordBug's replace-one score, without its temporal scores); edits for every script."""
-    return _attack(inputs, Typos(inputs.max_candidates, inputs.seed), GreedyWordImportance())
+    (close to DeepWordBug's replace-one score, without its temporal scores); Chinese, Japanese
+    and Korean get the typos of their input methods (typo.py), every other script keyboard
+    neighbours or, without a keyboard table, neighbouring code points."""
+    typos = Typos.for_tokenizer(inputs.tokenizer, inputs.max_candidates, inputs.seed, inputs.typo_model)
+    return _attack(inputs, typos, GreedyWordImportance())
 
 
 RECIPES = {

@@ -60,6 +60,8 @@ class AttackConfig:
     beam_width: int = 4
     embed_languages: tuple[str, ...] = ()
     synonym_sources: tuple[str, ...] = ("counter-fitted",)  # synonym-*: where each language's synonyms come from
+    edit_numbers: bool = False  # lift the NoNumberEdits constraint (numbers stay by default)
+    typo_model: str = "script"  # typo-greedy: "script" (per-script input errors) or "codepoint"
     sentence1_language: str | None = None  # generalized setting: sentence1 from this language's file
     eps: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
     pgd_steps: int = 10
@@ -129,7 +131,8 @@ def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path) 
         resources=Path(config.resources), sides=_sides(config), max_words_changed=config.max_words_changed,
         min_similarity=config.min_similarity, max_candidates=config.max_candidates, beam_width=config.beam_width,
         embed_languages=config.embed_languages, synonym_sources=config.synonym_sources, query_budget=config.query_budget, batch_size=config.batch_size,
-        max_length=config.max_length, seed=config.seed)
+        max_length=config.max_length, seed=config.seed, edit_numbers=config.edit_numbers,
+        typo_model=config.typo_model, data_dir=None if config.data_dir == "hub" else Path(config.data_dir))
     attack = build_recipe(config.recipe, inputs)
     rows_by_language = {}
     for language, pairs in examples.items():

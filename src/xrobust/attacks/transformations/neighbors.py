@@ -1,74 +1,67 @@
-"""Nearest neighbours in the encoder's own input-embedding space: covers every language the
-tokenizer knows, including those without a synonym table or bilingual dictionary (sw, ur).
+"""Nearest neighbours in the encoder's own input-embedding space, among words of the
+sentence's language: covers every language with a vocabulary (lexicon/vocabulary.py: MUSE's
+side of the language and the words of its data files; sw and ur from their data files alone).
 
-Candidates are whole-word tokens (sentencepiece pieces starting with "▁" followed by
-letters only) written in the same script as the word. In Chinese and Japanese a candidate
-also has as many characters as the word (a token of another length is rarely the same kind
-of word there). A word spread over several pieces is represented by the mean of its pieces' vectors.
+Why a vocabulary per language, not the token table: the token table is shared by 100
+languages and full of word pieces, so the nearest whole tokens to a German word were Czech,
+English or Spanish words, or pieces (issue 16: elektronischen -> elektronický, Barber ->
+cabello, neunten -> teu). Here every candidate is a word of the vocabulary of the word's own
+language, written in the word's script; in Chinese and Japanese it also has as many characters
+as the word (a word of another length is rarely the same kind of word there). A word, in the
+query or the vocabulary, is the mean of its pieces' input vectors. Stopwords, negations and
+numbers are not in the vocabularies (never inserted); the recipe's constraints keep them from
+being changed. What is left is similarity in the encoder's space, not meaning: the recipe
+adds a sentence-similarity constraint by default (recipes.py), and the docs give the
+measured share of meaning-keeping substitutions per language.
 """
 
-import unicodedata
+from collections.abc import Mapping, Sequence
 
-import regex as re
 import torch
 
 from xrobust.attacks.transformations import keep_valid
+from xrobust.lexicon.words import restore_case, script_of
 
-WORD_START = "▁"
-LETTERS = re.compile(r"[\p{L}\p{M}]+")
-
-
-def script_of(text: str) -> str | None:
-    """The script of the first letter ('LATIN', 'CYRILLIC', 'CJK', 'HIRAGANA', ...)."""
-    for char in text:
-        if char.isalpha():
-            try:
-                return unicodedata.name(char).split()[0]
-            except ValueError:
-                return None
-    return None
+MAX_PIECES = 4  # vocabulary words split into more pieces are mostly rare compounds and names
 
 
 class EmbeddingNeighbours:
     name = "neighbors"
 
-    def __init__(self, tokenizer, embeddings: torch.Tensor, vocabulary: dict[str, tuple[list[str], torch.Tensor]],
+    def __init__(self, tokenizer, embeddings: torch.Tensor, vocabularies: Mapping[str, Sequence[str]],
                  max_candidates: int = 20, character_languages=("zh", "ja")):
-        """`vocabulary`: script -> (whole-word texts, their unit-length vectors [n, hidden])."""
+        """`embeddings`: the input-embedding matrix [vocabulary, hidden]; `vocabularies`:
+        language -> its words (most frequent first). Each language's index is built on its
+        first look-up (a second or two for 60,000 words), so languages never asked cost nothing."""
         self.tokenizer = tokenizer
-        self.embeddings = embeddings
-        self.vocabulary = vocabulary
+        self.embeddings = embeddings.detach().float()
+        self.vocabularies = vocabularies
         self.max_candidates = max_candidates
         self.character_languages = frozenset(character_languages)
+        self._index: dict[str, tuple[list[str], torch.Tensor]] = {}
         self._found: dict[tuple[str, str], list[str]] = {}  # per instance: words repeat across examples
 
     @classmethod
-    def from_model(cls, model, tokenizer, max_candidates: int = 20) -> "EmbeddingNeighbours":
-        """Index the whole-word tokens of the model's vocabulary by script (a few seconds)."""
-        return cls.from_embeddings(tokenizer, model.word_embeddings().weight, max_candidates)
+    def from_model(cls, model, tokenizer, vocabularies: Mapping[str, Sequence[str]],
+                   max_candidates: int = 20) -> "EmbeddingNeighbours":
+        return cls(tokenizer, model.word_embeddings().weight, vocabularies, max_candidates)
 
-    @classmethod
-    def from_embeddings(cls, tokenizer, weight: torch.Tensor, max_candidates: int = 20) -> "EmbeddingNeighbours":
-        """The same from an input-embedding matrix [vocabulary, hidden]."""
-        embeddings = weight.detach().float()
-        by_script: dict[str, tuple[list[str], list[int]]] = {}
-        for piece, token_id in tokenizer.get_vocab().items():
-            if not piece.startswith(WORD_START) or token_id >= embeddings.shape[0]:
-                continue
-            text = piece[len(WORD_START):]
-            if not LETTERS.fullmatch(text):
-                continue
-            script = script_of(text)
-            if script:
-                texts, ids = by_script.setdefault(script, ([], []))
-                texts.append(text)
-                ids.append(token_id)
-        vocabulary = {}
-        for script, (texts, ids) in by_script.items():
-            order = sorted(range(len(ids)), key=lambda i: ids[i])  # deterministic order
-            vectors = torch.nn.functional.normalize(embeddings[[ids[i] for i in order]], dim=-1)
-            vocabulary[script] = ([texts[i] for i in order], vectors)
-        return cls(tokenizer, embeddings, vocabulary, max_candidates)
+    def index(self, language: str) -> tuple[list[str], torch.Tensor]:
+        """The language's words that have at most MAX_PIECES pieces, and their unit vectors [n, hidden]."""
+        if language not in self._index:
+            words = list(self.vocabularies.get(language, ()))
+            ids = self.tokenizer(words, add_special_tokens=False)["input_ids"] if words else []
+            kept = [(w, i) for w, i in zip(words, ids) if 0 < len(i) <= MAX_PIECES]
+            self._index[language] = ([w for w, _ in kept], self._mean_vectors([i for _, i in kept]))
+        return self._index[language]
+
+    def _mean_vectors(self, ids: list[list[int]]) -> torch.Tensor:
+        if not ids:
+            return torch.empty(0, self.embeddings.shape[1])
+        flat = torch.tensor([t for piece_ids in ids for t in piece_ids])
+        offsets = torch.tensor([0] + [len(i) for i in ids[:-1]]).cumsum(0)
+        vectors = torch.nn.functional.embedding_bag(flat, self.embeddings, offsets, mode="mean")
+        return torch.nn.functional.normalize(vectors, dim=-1)
 
     def candidates(self, word: str, language: str) -> list[str]:
         key = (word, language)
@@ -77,28 +70,34 @@ class EmbeddingNeighbours:
         return list(self._found[key])
 
     def _nearest(self, word: str, language: str) -> list[str]:
-        script = script_of(word)
-        if script not in self.vocabulary:
-            return []
+        texts, vectors = self.index(language)
         ids = self.tokenizer(word, add_special_tokens=False)["input_ids"]
-        if not ids:
+        if not texts or not ids:
             return []
-        query = torch.nn.functional.normalize(self.embeddings[ids].mean(0), dim=-1)
-        texts, vectors = self.vocabulary[script]
+        query = self._mean_vectors([ids])[0]
         similarity = vectors @ query  # [n]
-        # Ask for extra neighbours: some are the word itself or case variants of it.
-        top = torch.topk(similarity, min(len(texts), 4 * self.max_candidates + 8)).indices.tolist()
+        # Ask for extra neighbours: some are the word itself, case variants, or another script.
+        top = torch.topk(similarity, min(len(texts), 8 * self.max_candidates + 16)).indices.tolist()
+        script = script_of(word)
         same_length = language in self.character_languages
-        found = (texts[i] for i in top
-                 if texts[i].lower() != word.lower() and (not same_length or len(texts[i]) == len(word)))
+        found = (restore_case(word, texts[i]) for i in top
+                 if texts[i].lower() != word.lower() and script_of(texts[i]) == script
+                 and (not same_length or len(texts[i]) == len(word)))
         return keep_valid(word, language, found, self.max_candidates)
 
 
 def neighbour_check(model_name: str):
     """`has_neighbour(word, language) -> bool` for `xrobust lexicon coverage --neighbors`:
-    whether the neighbours transformation finds any candidate for the word in the encoder."""
+    whether the neighbours transformation finds any candidate for the word in the encoder,
+    with the vocabularies an attack would use ($XROBUST_RESOURCES and $XROBUST_DATA)."""
+    import os
+    from pathlib import Path
+
     from xrobust.encoders.loading import load_encoder, resolve_encoder
+    from xrobust.lexicon.vocabulary import LazyVocabularies
 
     tokenizer, encoder = load_encoder(resolve_encoder(model_name))
-    neighbours = EmbeddingNeighbours.from_embeddings(tokenizer, encoder.get_input_embeddings().weight, 1)
+    resources, data = os.environ.get("XROBUST_RESOURCES"), os.environ.get("XROBUST_DATA")
+    vocabularies = LazyVocabularies(resources and Path(resources), data and Path(data))
+    neighbours = EmbeddingNeighbours(tokenizer, encoder.get_input_embeddings().weight, vocabularies, 1)
     return lambda word, language: bool(neighbours.candidates(word, language))
