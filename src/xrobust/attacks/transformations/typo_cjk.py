@@ -85,12 +85,22 @@ def pinyin_readings(char: str) -> list[str]:
 
 
 def kanji_reading(char: str) -> str:
-    from pykakasi import kakasi
-
+    """The hiragana reading of `char`, or "" without the optional `pykakasi` (GPL-3.0, the
+    `ja` extra): then Japanese typos are kana confusions only, as the attack's config says."""
     global _KAKASI
     if _KAKASI is None:
+        if not same_reading_kanji_available():
+            return ""
+        from pykakasi import kakasi
+
         _KAKASI = kakasi()
     return "".join(part["hira"] for part in _KAKASI.convert(char))
+
+
+def same_reading_kanji_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pykakasi") is not None
 
 
 _KAKASI = None  # pykakasi's converter loads its dictionary once; it holds no per-call state
