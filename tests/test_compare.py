@@ -6,7 +6,7 @@ import math
 import pytest
 
 from xrobust.cli import main
-from xrobust.results.compare import comparison_table, group_runs, load_run, paired_difference, summarise, t95
+from xrobust.reports.compare import comparison_table, group_runs, load_run, paired_difference, summarise, t95
 from xrobust.training.config import TrainConfig
 
 DEFAULTS = TrainConfig().to_dict()

@@ -401,7 +401,7 @@ def _dispatch(args) -> int:
               "sentences unchanged")
         return 0
     if args.command == "compare":
-        from xrobust.results.compare import comparison_plot, comparison_table, group_runs, load_run, summarise
+        from xrobust.reports.compare import comparison_plot, comparison_table, group_runs, load_run, summarise
         from xrobust.results.rundir import write_json, write_text
         from xrobust.training.config import TrainConfig
 
