@@ -5,9 +5,8 @@ import os
 
 
 def listing() -> str:
-    from xrobust.attacks.recipes import PGD_RECIPE, RECIPE_NAMES
+    from xrobust.attacks.recipes import RECIPES
     from xrobust.encoders.packaged import DESCRIPTION
-    from xrobust.lexicon.bilingual import MUSE_LANGUAGES, PIVOT
     from xrobust.tasks import TASKS
     from xrobust.training.config import METHODS
 
@@ -15,17 +14,8 @@ def listing() -> str:
     for task in TASKS.values():
         lines.append(f"  {task.name:<8} languages {','.join(task.languages)}; labels {','.join(task.label_names)}")
     lines += ["", "training methods (--method): " + ", ".join(METHODS), "", "attack recipes (--recipe):"]
-    muse = ",".join((PIVOT, *MUSE_LANGUAGES))
-    for recipe in RECIPE_NAMES:
-        if recipe.startswith("synonym-"):
-            covered = "en (counter-fitted synonyms)"
-        elif recipe.startswith("codeswitch-"):
-            covered = f"{muse} (MUSE dictionaries)"
-        elif recipe == PGD_RECIPE:
-            covered = "every language (word-embedding space)"
-        else:
-            covered = "every language"
-        lines.append(f"  {recipe:<18} {covered}")
+    for recipe in RECIPES.values():
+        lines.append(f"  {recipe.name:<18} {recipe.languages}")
     lines += ["", "encoders usable offline (--model):", f"  default            {DESCRIPTION}"]
     lines += [f"  {repo:<18} (Hugging Face cache)" for repo in cached_hub_models()]
     lines.append("  any local folder with a transformers encoder and tokenizer, or an xrobust run's model/")

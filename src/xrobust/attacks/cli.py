@@ -69,7 +69,7 @@ def add_attack_parser(commands) -> argparse.ArgumentParser:
 
 
 def config_from_args(args):
-    from xrobust.attacks.recipes import default_min_similarity
+    from xrobust.attacks.recipes import RECIPES, default_min_similarity
     from xrobust.attacks.runner import AttackConfig
     from xrobust.tasks import get_task, parse_languages
     from xrobust.tasks.xtreme import data_dir_from
@@ -82,7 +82,7 @@ def config_from_args(args):
         if value is not None and value < 1:
             raise UserError(f"{option}: {value} must be at least 1")
     resources = args.resources or os.environ.get("XROBUST_RESOURCES") or ""
-    if not resources and args.recipe.split("-")[0] in ("synonym", "codeswitch", "neighbors"):
+    if not resources and RECIPES[args.recipe].reads_resources:
         raise UserError("--resources: not given and XROBUST_RESOURCES is not set "
                         "(point it at a folder with counterfitted_neighbors.json and muse/)")
     if args.sentence1_language:

@@ -10,6 +10,7 @@ NEIGHBOURS_MIN_SIMILARITY when none is given. `embedding-pgd` (pgd.py) is white-
 """
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,11 +62,6 @@ class RecipeInputs:
     seed: int = 0
 
 
-def default_min_similarity(recipe: str) -> float | None:
-    """The --min-similarity a recipe uses when none is given (recorded in the attack's config)."""
-    return NEIGHBOURS_MIN_SIMILARITY if recipe == NEIGHBOURS_RECIPE else None
-
-
 def _constraints(inputs: RecipeInputs, meaning_guards: bool = False) -> list:
     """`meaning_guards`: also keep negations, and refuse inserted stopwords (neighbors-greedy)."""
     # Cheap word-level checks first: the similarity check runs the encoder on what is left.
@@ -90,21 +86,11 @@ def _attack(inputs: RecipeInputs, transformation, search, meaning_guards: bool =
 def check_recipe_languages(recipe: str, languages, embed_languages,
                            synonym_sources: tuple[str, ...] = ("counter-fitted",)) -> None:
     """Refuse languages a recipe's resources do not cover (before anything is loaded)."""
-    from xrobust.lexicon.bilingual import MUSE_LANGUAGES, PIVOT
-    from xrobust.lexicon.synonym_sources import check_covered, parse_sources
-
-    if recipe.startswith("synonym-"):
-        check_covered(parse_sources(synonym_sources), languages, "--synonym-source")
-    if recipe.startswith("codeswitch-"):
-        for option, values in (("--languages", languages), ("--embed-languages", embed_languages)):
-            missing = [v for v in values if v != PIVOT and v not in MUSE_LANGUAGES]
-            if missing:
-                raise UserError(f"{option}: no MUSE dictionary for {','.join(missing)} (there are "
-                                f"en<->{','.join(MUSE_LANGUAGES)}); the neighbors and typo recipes cover every language")
+    RECIPES[recipe].check_languages(languages, embed_languages, synonym_sources)
 
 
 def _synonyms(inputs: RecipeInputs) -> SynonymSwap:
-    check_recipe_languages("synonym-", inputs.languages, (), inputs.synonym_sources)
+    _check_synonym_languages(inputs.languages, (), inputs.synonym_sources)
     tables = load_synonyms(parse_sources(inputs.synonym_sources), inputs.languages,
                            inputs.resources / "counterfitted_neighbors.json", inputs.resources)
     return SynonymSwap(tables, inputs.max_candidates)
@@ -168,18 +154,62 @@ def typo_greedy(inputs: RecipeInputs) -> Attack:
     return _attack(inputs, typos, GreedyWordImportance())
 
 
-RECIPES = {
-    "synonym-greedy": synonym_greedy,
-    "synonym-beam": synonym_beam,
-    "codeswitch-greedy": codeswitch_greedy,
-    "codeswitch-beam": codeswitch_beam,
-    "neighbors-greedy": neighbors_greedy,
-    "typo-greedy": typo_greedy,
-}
-RECIPE_NAMES = (*RECIPES, PGD_RECIPE)
+def _check_synonym_languages(languages, embed_languages, synonym_sources) -> None:
+    from xrobust.lexicon.synonym_sources import check_covered
+
+    check_covered(parse_sources(synonym_sources), languages, "--synonym-source")
+
+
+def _check_muse_languages(languages, embed_languages, synonym_sources) -> None:
+    from xrobust.lexicon.bilingual import MUSE_LANGUAGES, PIVOT
+
+    for option, values in (("--languages", languages), ("--embed-languages", embed_languages)):
+        missing = [v for v in values if v != PIVOT and v not in MUSE_LANGUAGES]
+        if missing:
+            raise UserError(f"{option}: no MUSE dictionary for {','.join(missing)} (there are "
+                            f"en<->{','.join(MUSE_LANGUAGES)}); the neighbors and typo recipes cover every language")
+
+
+def _every_language(languages, embed_languages, synonym_sources) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything xrobust knows about a recipe, in one place: what builds it, which files
+    under --resources it reads, which languages it covers, and its default --min-similarity.
+    `build` is None for the white-box embedding-pgd, which the runner calls directly (pgd.py)."""
+
+    name: str
+    build: Callable[[RecipeInputs], Attack] | None
+    reads_resources: bool  # synonym tables, MUSE dictionaries or vocabularies under --resources
+    languages: str  # what covers which languages, for `xrobust list`
+    check_languages: Callable[..., None]  # (languages, embed_languages, synonym_sources) -> raises
+    default_min_similarity: float | None = None
+
+
+RECIPES: dict[str, Recipe] = {r.name: r for r in (
+    Recipe("synonym-greedy", synonym_greedy, True, "every language a --synonym-source covers "
+           "(counter-fitted: en; muse-pivot: the MUSE languages)", _check_synonym_languages),
+    Recipe("synonym-beam", synonym_beam, True, "as synonym-greedy", _check_synonym_languages),
+    Recipe("codeswitch-greedy", codeswitch_greedy, True, "en and the MUSE languages", _check_muse_languages),
+    Recipe("codeswitch-beam", codeswitch_beam, True, "en and the MUSE languages", _check_muse_languages),
+    Recipe(NEIGHBOURS_RECIPE, neighbors_greedy, True, "every language (a vocabulary from MUSE and the data)",
+           _every_language, NEIGHBOURS_MIN_SIMILARITY),
+    Recipe("typo-greedy", typo_greedy, False, "every language (input-method typos for zh, ja, ko)", _every_language),
+    Recipe(PGD_RECIPE, None, False, "every language (word-embedding space, white-box)", _every_language),
+)}
+RECIPE_NAMES = tuple(RECIPES)
+
+
+def default_min_similarity(recipe: str) -> float | None:
+    """The --min-similarity a recipe uses when none is given (recorded in the attack's config)."""
+    return RECIPES[recipe].default_min_similarity
 
 
 def build_recipe(name: str, inputs: RecipeInputs) -> Attack:
-    if name not in RECIPES:
-        raise UserError(f"--recipe: unknown recipe {name!r}; choose one of {', '.join(RECIPE_NAMES)}")
-    return RECIPES[name](inputs)
+    """The word-level attack `name` (embedding-pgd has no parts: see pgd.py)."""
+    if name not in RECIPES or RECIPES[name].build is None:
+        word_level = [r.name for r in RECIPES.values() if r.build is not None]
+        raise UserError(f"--recipe: {name!r} is not a word-level recipe; choose one of {', '.join(word_level)}")
+    return RECIPES[name].build(inputs)
