@@ -1,18 +1,16 @@
 """`xrobust study --spec studies/smoke.toml` end to end on the tiny encoder and tiny data;
 a re-run runs nothing and writes the same study.json."""
 
-import re
 from pathlib import Path
 
 import pytest
 
 from conftest import PAWS_ROWS_DE, PAWS_ROWS_EN, write_tsv
 from xrobust.cli import main
-from xrobust.training.config import TrainConfig
+from xrobust.results.rundir import read_json
+from xrobust.study.collect import _jsonl as read_jsonl
 
 SMOKE = Path(__file__).resolve().parents[1] / "studies" / "smoke.toml"
-# The multilingual condition needs TrainConfig.train_split/train_languages (being added in main).
-MULTILINGUAL_READY = "train_split" in TrainConfig.__dataclass_fields__
 NLI = [("A man is eating.", "Someone eats.", "entailment"), ("A man is eating.", "Nobody eats.", "contradiction"),
        ("A man is eating.", "He is hungry.", "neutral")]
 
@@ -30,11 +28,6 @@ def smoke_study(tmp_path_factory, tiny_model_dir):
     write_tsv(root / "mnli" / "train.tsv", NLI * 8)
     write_tsv(root / "mnli" / "dev.tsv", NLI)
     spec = SMOKE
-    if not MULTILINGUAL_READY:
-        spec = root / "smoke-without-multilingual.toml"
-        text = SMOKE.read_text()
-        spec.write_text(re.sub(r'\[\[intermediate\]\]  # multilingual.*?examples = 6\n', "", text, flags=re.S))
-        assert "xnli-multi" not in spec.read_text()
     resources = Path(__file__).resolve().parents[2] / "shared" / "data" / "resources"
     if not (resources / "counterfitted_neighbors.json").is_file():
         pytest.skip(f"rs-da needs {resources}/counterfitted_neighbors.json")
@@ -49,10 +42,9 @@ def test_smoke_study_runs_end_to_end(smoke_study, capsys):
     command, study = smoke_study
     assert main(command[:5] + ["--status"]) == 0
     status = capsys.readouterr().out
-    units = 26 if MULTILINGUAL_READY else 17  # 1 stage fewer, 2 cells fewer and their 6 attacks/matrices
-    assert f"{units} units: {units} done, 0 running, 0 failed, 0 left" in status
+    assert "26 units: 26 done, 0 running, 0 failed, 0 left" in status
     summary = (study / "study.json").read_text()
-    assert '"cells_done": %d' % (6 if MULTILINGUAL_READY else 4) in summary
+    assert '"cells_done": 6' in summary
     for name in ("study.md", "study.html"):
         assert (study / name).stat().st_size > 1000
     cell = study / "cells" / "mnli" / "rs-da" / "s42"
@@ -67,7 +59,7 @@ def test_a_rerun_runs_nothing_and_gives_the_same_study_json(smoke_study, capsys)
     before = (study / "study.json").read_bytes()
     capsys.readouterr()
     assert main(command) == 0
-    assert re.search(r"study smoke: 0 units run now, (26|17) of (26|17) done", capsys.readouterr().out)
+    assert "study smoke: 0 units run now, 26 of 26 done" in capsys.readouterr().out
     assert (study / "study.json").read_bytes() == before
 
 
@@ -79,13 +71,29 @@ def test_report_rebuilds_from_the_folder_alone(smoke_study, capsys):
     assert (study / "study.json").read_bytes() == before
 
 
-@pytest.mark.skipif(MULTILINGUAL_READY, reason="only while TrainConfig lacks train_split/train_languages")
-def test_the_multilingual_condition_fails_with_one_line_until_training_supports_it(tmp_path, tiny_model_dir, capsys):
-    from xrobust.study.run import RunSettings, intermediate_config
-    from xrobust.errors import UserError
-    from xrobust.study.spec import load_spec
+def test_the_multilingual_stage_trains_on_xnli_dev_rows_spread_over_german_and_french(smoke_study):
+    _, study = smoke_study
+    stage = read_json(study / "intermediate/xnli-multi/s42/stage-1-xnli-dev-de-fr/stage.json")
+    # examples = 6: rows 1..6 of xnli dev, row i in ["de", "fr"][(i - 1) % 2]
+    assert stage["sources"] == [{"task": "xnli", "split": "dev", "languages": ["de", "fr"], "pairs": 6,
+                                 "pairs_per_language": {"de": 3, "fr": 3}, "rows": {"de": "1,3,5", "fr": "2,4,6"}}]
+    # its English dev evaluation (4 evenly spaced rows of 12: 1, 4, 7, 10) leaves out the trained rows
+    predicted = read_jsonl(study / "intermediate/xnli-multi/s42/predictions/dev-en.jsonl")
+    assert [row["id"] for row in predicted] == ["dev-7", "dev-10"]
 
-    spec = load_spec(SMOKE, model=str(tiny_model_dir))
-    with pytest.raises(UserError, match=r"^intermediate xnli-multi: training on xnli dev in de,fr needs "
-                                        r"TrainConfig.train_split/train_languages"):
-        intermediate_config(spec, spec.condition("xnli-multi"), 42, tmp_path, RunSettings(str(tmp_path), ""))
+
+@pytest.mark.parametrize("condition, lineage", [
+    ("none", ("none", [])),
+    ("mnli", ("mnli (inherited)", [("stage-1-mnli", ["mnli"], ["en"])])),
+    ("xnli-multi", ("xnli (inherited)", [("stage-1-xnli-dev-de-fr", ["xnli"], ["de", "fr"])])),
+])
+def test_each_cell_folder_says_which_condition_it_belongs_to(smoke_study, condition, lineage):
+    _, study = smoke_study
+    for method in ("standard", "rs-da"):
+        metrics = read_json(study / "cells" / condition / method / "s42" / "metrics.json")
+        recorded = [(s["stage"], s["tasks"], s["languages"]) for s in metrics["inherited"]]
+        assert (metrics["intermediate_condition"], recorded) == lineage
+        if condition != "none":
+            assert metrics["inherited"][0]["run"] == str((study / "intermediate" / condition / "s42").resolve())
+    groups = {g["condition"]: g["lineage"] for g in read_json(study / "study.json")["groups"]}
+    assert groups[condition].startswith(lineage[0])

@@ -78,7 +78,7 @@ def test_unknown_method_names_its_index_and_the_choices():
     (lambda r: r["intermediate"].append({"name": "mnli", "task": "mnli"}), "intermediate: 'mnli' appears twice"),
     (lambda r: r["intermediate"][1].update(name="MNLI/x"), "intermediate[1].name: 'MNLI/x' becomes a folder name"),
     (lambda r: r["attacks"][0].update(recipe="typo"), "attacks[0].recipe: unknown recipe 'typo'"),
-    (lambda r: r["attacks"][0].update(recipe="synonym-greedy"), "attacks[0].languages: the counter-fitted"),
+    (lambda r: r["attacks"][0].update(recipe="synonym-greedy"), "attacks[0].languages: no synonym source covers de"),
     (lambda r: r["attacks"][0].update(eps=[0.1]), "attacks[0].eps: only embedding-pgd takes eps"),
     (lambda r: r["evaluation"].update(generalized=["en"]), "evaluation.generalized: a matrix needs"),
     (lambda r: r.update(seeds=[1, 1]), "seeds: must list at least one seed, each once"),
