@@ -1,40 +1,24 @@
 """`xrobust study --spec studies/smoke.toml` end to end on the tiny encoder and tiny data;
 a re-run runs nothing and writes the same study.json."""
 
-from pathlib import Path
-
 import pytest
 
-from conftest import PAWS_ROWS_DE, PAWS_ROWS_EN, write_tsv
+from study_fixtures import RESOURCES, one_torch_thread, smoke_arguments, write_smoke_data
 from xrobust.cli import main
 from xrobust.results.rundir import read_json
 from xrobust.study.collect import _jsonl as read_jsonl
-
-SMOKE = Path(__file__).resolve().parents[1] / "studies" / "smoke.toml"
-NLI = [("A man is eating.", "Someone eats.", "entailment"), ("A man is eating.", "Nobody eats.", "contradiction"),
-       ("A man is eating.", "He is hungry.", "neutral")]
 
 
 @pytest.fixture(scope="module")
 def smoke_study(tmp_path_factory, tiny_model_dir):
     """tiny_data's rows (plus XNLI dev in de and fr for the multilingual condition), one run."""
+    if not (RESOURCES / "counterfitted_neighbors.json").is_file():
+        pytest.skip(f"rs-da needs {RESOURCES}/counterfitted_neighbors.json")
     root = tmp_path_factory.mktemp("study-data")
-    data = root / "xtreme"
-    write_tsv(data / "pawsx" / "train-en.tsv", PAWS_ROWS_EN * 8)
-    write_tsv(data / "pawsx" / "dev-en.tsv", PAWS_ROWS_EN)
-    write_tsv(data / "pawsx" / "dev-de.tsv", PAWS_ROWS_DE)
-    for language in ("en", "de", "fr"):
-        write_tsv(data / "xnli" / f"dev-{language}.tsv", NLI * 4)
-    write_tsv(root / "mnli" / "train.tsv", NLI * 8)
-    write_tsv(root / "mnli" / "dev.tsv", NLI)
-    spec = SMOKE
-    resources = Path(__file__).resolve().parents[2] / "shared" / "data" / "resources"
-    if not (resources / "counterfitted_neighbors.json").is_file():
-        pytest.skip(f"rs-da needs {resources}/counterfitted_neighbors.json")
     study = root / "study"
-    command = ["study", "--spec", str(spec), "--output-dir", str(study), "--model", str(tiny_model_dir),
-               "--data-dir", str(data), "--resources", str(resources)]
-    assert main(command) == 0
+    command = smoke_arguments(study, write_smoke_data(root), tiny_model_dir)
+    with one_torch_thread():
+        assert main(command) == 0
     return command, study
 
 

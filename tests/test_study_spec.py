@@ -80,6 +80,8 @@ def test_unknown_method_names_its_index_and_the_choices():
     (lambda r: r["attacks"][0].update(recipe="typo"), "attacks[0].recipe: unknown recipe 'typo'"),
     (lambda r: r["attacks"][0].update(recipe="synonym-greedy"), "attacks[0].languages: no synonym source covers de"),
     (lambda r: r["attacks"][0].update(eps=[0.1]), "attacks[0].eps: only embedding-pgd takes eps"),
+    (lambda r: r["attacks"][0].update(steps=2), "attacks[0].steps: only embedding-pgd takes steps"),
+    (lambda r: r["attacks"][1].update(steps=0), "attacks[1].steps: must be at least 1"),
     (lambda r: r["evaluation"].update(generalized=["en"]), "evaluation.generalized: a matrix needs"),
     (lambda r: r.update(seeds=[1, 1]), "seeds: must list at least one seed, each once"),
     (lambda r: r.update(baseline={"condition": "nothing"}), "baseline.condition: 'nothing' is not one"),

@@ -18,6 +18,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xrobust.encoders.loading import reuse_tokenizers
 from xrobust.errors import UserError
 from xrobust.progress import say
 from xrobust.results.rundir import write_text
@@ -80,6 +81,8 @@ def attack_config(spec: StudySpec, unit: Unit, study_dir: Path, settings: RunSet
 
     attack: AttackSpec = next(a for a in spec.attacks if a.recipe == unit.recipe)
     extra = {"eps": attack.eps} if attack.eps else {}
+    if attack.steps:
+        extra["pgd_steps"] = attack.steps
     return AttackConfig(
         checkpoint=_absolute(study_dir, unit.cell), task=spec.task, recipe=attack.recipe, languages=attack.languages,
         data_dir=settings.data_dir, resources=settings.resources, output_dir=_absolute(study_dir, unit.name),
@@ -184,8 +187,9 @@ def run_study(spec: StudySpec, study_dir: Path, settings: RunSettings, shard: tu
     units = plan_units(spec)
     run = StudyRun(spec, study_dir, settings, {u.name: u for u in units})
     mine = shard_units(units, shard)
-    for unit in mine:
-        run.ensure(unit)
+    with reuse_tokenizers():  # every unit loads a copy of the same tokenizer: parse it once
+        for unit in mine:
+            run.ensure(unit)
     done = sum(unit_state(study_dir, u).state == "done" for u in units)
     line = (f"study {spec.name}: {len(run.ran)} units run now, {done} of {len(units)} done"
             + (f", {len(run.failed)} failed ({', '.join(run.failed)})" if run.failed else "")

@@ -1,0 +1,58 @@
+"""Data and commands shared by the tests that run studies/smoke.toml (in-process, as
+subprocesses, in workers and in shards)."""
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+from conftest import PAWS_ROWS_DE, PAWS_ROWS_EN, write_tsv
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ROOT / "studies" / "smoke.toml"
+RESOURCES = ROOT.parent / "shared" / "data" / "resources"
+NLI = [("A man is eating.", "Someone eats.", "entailment"), ("A man is eating.", "Nobody eats.", "contradiction"),
+       ("A man is eating.", "He is hungry.", "neutral")]
+SMOKE_UNITS = 26  # 2 intermediate stages, 6 cells, 2 attacks and a matrix per cell
+
+
+def write_smoke_data(root: Path) -> Path:
+    """tiny_data's PAWS-X rows, MNLI beside them, and XNLI dev in en, de and fr (the
+    multilingual condition's rows); returns the XTREME-layout folder."""
+    data = root / "xtreme"
+    write_tsv(data / "pawsx" / "train-en.tsv", PAWS_ROWS_EN * 8)
+    write_tsv(data / "pawsx" / "dev-en.tsv", PAWS_ROWS_EN)
+    write_tsv(data / "pawsx" / "dev-de.tsv", PAWS_ROWS_DE)
+    for language in ("en", "de", "fr"):
+        write_tsv(data / "xnli" / f"dev-{language}.tsv", NLI * 4)
+    write_tsv(root / "mnli" / "train.tsv", NLI * 8)
+    write_tsv(root / "mnli" / "dev.tsv", NLI)
+    return data
+
+
+def smoke_arguments(study: Path, data: Path, model: Path) -> list[str]:
+    """`xrobust study ...` arguments, after the program name."""
+    return ["study", "--spec", str(SMOKE), "--output-dir", str(study), "--model", str(model),
+            "--data-dir", str(data), "--resources", str(RESOURCES)]
+
+
+def subprocess_env() -> dict:
+    """For `python -m xrobust` children: this checkout's sources, no bars, and one torch
+    thread (the tiny encoder gains nothing from more, and on a shared machine a second
+    thread mostly spin-waits: 20x slower steps were measured)."""
+    src = str(ROOT / "src")
+    path = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": src + (os.pathsep + path if path else ""), "TQDM_DISABLE": "1",
+            "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+
+
+@contextmanager
+def one_torch_thread():
+    """In-process study runs, for the reason given in subprocess_env."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
