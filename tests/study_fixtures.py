@@ -1,6 +1,7 @@
 """Data and commands shared by the tests that run studies/smoke.toml (in-process, as
 subprocesses, in workers and in shards)."""
 
+import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,3 +57,34 @@ def one_torch_thread():
         yield
     finally:
         torch.set_num_threads(before)
+
+
+# Left out when two runs of one study are compared: they measure the run, not its results.
+# (`created` is a timestamp; `config_sha256` hashes an intermediate run's config.json, which
+# holds that timestamp and absolute paths.)
+NOT_RESULTS = frozenset({"seconds", "eval_seconds", "train_seconds", "eval_examples_per_second",
+                         "train_examples_per_second", "created", "config_sha256"})
+
+
+def study_records(study: Path, root: Path) -> dict[str, object]:
+    """Every JSON and JSONL file of a study folder (reports, metrics, run configs, stage
+    records, predictions, attack results, matrices, head configs) by relative path, with `root`
+    (the folder holding the study and its data) written as <root> and NOT_RESULTS removed.
+    `.study/` (locks, error lines) is left out: it says which process ran what."""
+    records = {}
+    for path in sorted(study.rglob("*.json*")):
+        relative = path.relative_to(study)
+        if relative.parts[0] == ".study" or path.suffix not in (".json", ".jsonl") or path.name == "tokenizer.json":
+            continue  # tokenizer.json: a 17 MB copy of the input tokenizer in every checkpoint
+        text = path.read_text(encoding="utf-8").replace(str(root), "<root>")
+        lines = [text] if path.suffix == ".json" else [line for line in text.splitlines() if line.strip()]
+        records[str(relative)] = [_results_only(json.loads(line)) for line in lines]
+    return records
+
+
+def _results_only(value):
+    if isinstance(value, dict):
+        return {k: _results_only(v) for k, v in value.items() if k not in NOT_RESULTS}
+    if isinstance(value, list):
+        return [_results_only(v) for v in value]
+    return value

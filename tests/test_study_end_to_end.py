@@ -1,9 +1,16 @@
 """`xrobust study --spec studies/smoke.toml` end to end on the tiny encoder and tiny data;
-a re-run runs nothing and writes the same study.json."""
+a re-run runs nothing and writes the same study.json. The `slow` tests run it again (killed
+and resumed, in workers, in shards) and compare every record with the uninterrupted run."""
+
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
-from study_fixtures import RESOURCES, one_torch_thread, smoke_arguments, write_smoke_data
+from study_fixtures import (RESOURCES, SMOKE_UNITS, one_torch_thread, smoke_arguments, study_records,
+                            subprocess_env, write_smoke_data)
 from xrobust.cli import main
 from xrobust.results.rundir import read_json
 from xrobust.study.collect import _jsonl as read_jsonl
@@ -20,6 +27,10 @@ def smoke_study(tmp_path_factory, tiny_model_dir):
     with one_torch_thread():
         assert main(command) == 0
     return command, study
+
+
+def _study_process(arguments: list[str]) -> list[str]:
+    return [sys.executable, "-m", "xrobust.cli", *arguments]
 
 
 def test_smoke_study_runs_end_to_end(smoke_study, capsys):
@@ -81,3 +92,35 @@ def test_each_cell_folder_says_which_condition_it_belongs_to(smoke_study, condit
             assert metrics["inherited"][0]["run"] == str((study / "intermediate" / condition / "s42").resolve())
     groups = {g["condition"]: g["lineage"] for g in read_json(study / "study.json")["groups"]}
     assert groups[condition].startswith(lineage[0])
+
+
+@pytest.mark.slow
+def test_a_study_killed_mid_way_finishes_on_rerun_with_the_same_results(smoke_study, tiny_model_dir,
+                                                                        tmp_path_factory, capsys):
+    _, reference = smoke_study
+    root = tmp_path_factory.mktemp("killed")
+    study = root / "study"
+    command = _study_process(smoke_arguments(study, write_smoke_data(root), tiny_model_dir))
+    process = subprocess.Popen(command, env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Kill while the first cell trains (both intermediate stages are done by then).
+    started = study / "cells/none/standard/s42/config.json"
+    deadline = time.time() + 300
+    while not started.exists():
+        assert process.poll() is None and time.time() < deadline, "the study ended before it could be killed"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (study / "cells/none/standard/s42/metrics.json").exists()
+    lock = study / ".study/cells__none__standard__s42.lock"
+    assert lock.is_file()  # left behind by the killed process, which is gone: not a running unit
+    assert main(smoke_arguments(study, root / "xtreme", tiny_model_dir)[:5] + ["--status"]) == 0
+    assert f"{SMOKE_UNITS} units: 2 done, 0 running, 0 failed, {SMOKE_UNITS - 2} left" in capsys.readouterr().out
+
+    finished = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=900)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert f"study smoke: {SMOKE_UNITS - 2} units run now, {SMOKE_UNITS} of {SMOKE_UNITS} done" in finished.stdout
+    assert "resuming" in finished.stderr  # the killed cell's folder was taken up again, not replaced
+    assert (study / "study.json").read_bytes() == (reference / "study.json").read_bytes()
+    records = study_records(study, root)
+    assert "cells/xnli-multi/rs-da/s42/attacks/typo-greedy/adversarial/typo-greedy-de.jsonl" in records
+    assert records == study_records(reference, reference.parent)
