@@ -2,6 +2,7 @@
 a re-run runs nothing and writes the same study.json. The `slow` tests run it again (killed
 and resumed, in workers, in shards) and compare every record with the uninterrupted run."""
 
+import re
 import signal
 import subprocess
 import sys
@@ -124,3 +125,37 @@ def test_a_study_killed_mid_way_finishes_on_rerun_with_the_same_results(smoke_st
     records = study_records(study, root)
     assert "cells/xnli-multi/rs-da/s42/attacks/typo-greedy/adversarial/typo-greedy-de.jsonl" in records
     assert records == study_records(reference, reference.parent)
+
+
+@pytest.mark.slow
+def test_two_workers_give_the_results_of_one(smoke_study, tiny_model_dir, tmp_path_factory, capsys):
+    _, reference = smoke_study
+    root = tmp_path_factory.mktemp("workers")
+    study = root / "study"
+    capsys.readouterr()
+    assert main(smoke_arguments(study, write_smoke_data(root), tiny_model_dir) + ["--workers", "2"]) == 0
+    output = capsys.readouterr()
+    assert f"{SMOKE_UNITS} units run now, {SMOKE_UNITS} of {SMOKE_UNITS} done (2 workers)" in output.out
+    assert re.search(r"2 workers, \d+ torch thread\(s\) each", output.err)
+    assert (study / "study.json").read_bytes() == (reference / "study.json").read_bytes()
+    assert study_records(study, root) == study_records(reference, reference.parent)
+
+
+@pytest.mark.slow
+def test_two_shards_at_once_give_the_results_of_one_run(smoke_study, tiny_model_dir, tmp_path_factory):
+    _, reference = smoke_study
+    root = tmp_path_factory.mktemp("shards")
+    study = root / "study"
+    command = _study_process(smoke_arguments(study, write_smoke_data(root), tiny_model_dir))
+    study.mkdir()  # both shards start on an empty folder at the same time
+    shards = [subprocess.Popen(command + ["--shard", f"{k}/2"], env=subprocess_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for k in (1, 2)]
+    outputs = [shard.communicate(timeout=900) for shard in shards]
+    for shard, (out, err) in zip(shards, outputs):
+        assert shard.returncode == 0, err[-2000:]
+    # each shard ran its own half, and the other half's units it needed only when nobody ran them
+    ran = [int(re.search(r"study smoke: (\d+) units run now", out).group(1)) for out, _ in outputs]
+    assert sum(ran) == SMOKE_UNITS
+    assert any(f"{SMOKE_UNITS} of {SMOKE_UNITS} done" in out for out, _ in outputs)  # the one that ended last
+    assert (study / "study.json").read_bytes() == (reference / "study.json").read_bytes()
+    assert study_records(study, root) == study_records(reference, reference.parent)

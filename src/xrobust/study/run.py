@@ -1,4 +1,5 @@
-"""Run a study's units in-process, in dependency order, one at a time.
+"""Run a study's units in dependency order: in-process one at a time, or (`--workers N`,
+study/workers.py) in N worker processes.
 
 Each unit calls what the matching command calls (`run_training`, the attack runner,
 `evaluate --generalized`), so a cell is an ordinary run directory and every xrobust command
@@ -128,13 +129,14 @@ class StudyRun:
                 continue
             with UnitLock(state_file(self.study_dir, unit, ".lock")) as lock:
                 if lock.held:
-                    self.outcome[unit.name] = self._run(unit)
+                    self.outcome[unit.name] = self.run_unit(unit)
                     return self.outcome[unit.name]
             time.sleep(POLL_SECONDS)
         self.outcome[unit.name] = True
         return True
 
-    def _run(self, unit: Unit) -> bool:
+    def run_unit(self, unit: Unit) -> bool:
+        """Run one unit whose lock the caller holds; False (its error line written) if it failed."""
         if (self.study_dir / unit.name / unit.result_file).is_file():
             return True  # finished by another process between our look and our lock
         error_file = state_file(self.study_dir, unit, ".error")
@@ -182,19 +184,26 @@ class StudyRun:
             raise AssertionError(unit.kind)
 
 
-def run_study(spec: StudySpec, study_dir: Path, settings: RunSettings, shard: tuple[int, int] = (1, 1)) -> str:
+def run_study(spec: StudySpec, study_dir: Path, settings: RunSettings, shard: tuple[int, int] = (1, 1),
+              workers: int = 1) -> str:
     """Run this shard's units (and what they need); return a one-line summary."""
     units = plan_units(spec)
     run = StudyRun(spec, study_dir, settings, {u.name: u for u in units})
     mine = shard_units(units, shard)
-    with reuse_tokenizers():  # every unit loads a copy of the same tokenizer: parse it once
-        for unit in mine:
-            run.ensure(unit)
+    if workers > 1:
+        from xrobust.study.workers import run_in_workers
+
+        run_in_workers(run, mine, workers)
+    else:
+        with reuse_tokenizers():  # every unit loads a copy of the same tokenizer: parse it once
+            for unit in mine:
+                run.ensure(unit)
     done = sum(unit_state(study_dir, u).state == "done" for u in units)
     line = (f"study {spec.name}: {len(run.ran)} units run now, {done} of {len(units)} done"
             + (f", {len(run.failed)} failed ({', '.join(run.failed)})" if run.failed else "")
             + (f", {len(run.blocked)} skipped because a unit they need failed" if run.blocked else ""))
-    return line + (f" (shard {shard[0]}/{shard[1]}: {len(mine)} units)" if shard != (1, 1) else "")
+    return (line + (f" (shard {shard[0]}/{shard[1]}: {len(mine)} units)" if shard != (1, 1) else "")
+            + (f" ({workers} workers)" if workers > 1 else ""))
 
 
 class UnitLock:
