@@ -159,3 +159,22 @@ def test_two_shards_at_once_give_the_results_of_one_run(smoke_study, tiny_model_
     assert any(f"{SMOKE_UNITS} of {SMOKE_UNITS} done" in out for out, _ in outputs)  # the one that ended last
     assert (study / "study.json").read_bytes() == (reference / "study.json").read_bytes()
     assert study_records(study, root) == study_records(reference, reference.parent)
+
+
+@pytest.mark.slow
+def test_jobs_through_submitits_local_executor_give_the_results_of_one_run(smoke_study, tiny_model_dir,
+                                                                           tmp_path_factory, capsys):
+    """The local executor starts every job at once and ignores SLURM dependencies: cell jobs
+    wait for (or run) their stage through the lock and result files."""
+    pytest.importorskip("submitit")
+    _, reference = smoke_study
+    root = tmp_path_factory.mktemp("launcher")
+    study = root / "study"
+    capsys.readouterr()
+    assert main(smoke_arguments(study, write_smoke_data(root), tiny_model_dir) + ["--launcher", "local", "--wait"]) == 0
+    out = capsys.readouterr().out
+    assert f"{SMOKE_UNITS} units: {SMOKE_UNITS} done, 0 running, 0 failed, 0 left" in out
+    ran = [int(n) for n in re.findall(r"^\S+: (\d+) units run", out, flags=re.M)]
+    assert len(ran) == 8 and sum(ran) == SMOKE_UNITS  # 8 jobs; every unit ran once, in one of them
+    assert (study / "study.json").read_bytes() == (reference / "study.json").read_bytes()
+    assert study_records(study, root) == study_records(reference, reference.parent)

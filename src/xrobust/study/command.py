@@ -19,6 +19,11 @@ def study_command(args) -> int:
     shard = parse_shard(args.shard) if args.shard else (1, 1)
     if args.workers < 1:
         raise UserError(f"--workers {args.workers}: must be at least 1")
+    if args.launcher and args.workers > 1:
+        raise UserError("--workers: not with --launcher (each job runs its units in turn; the cluster runs the jobs "
+                        "in parallel)")
+    if (args.launcher_option or args.wait) and not args.launcher:
+        raise UserError(f"{'--launcher-option' if args.launcher_option else '--wait'}: only with --launcher")
     if args.status:
         print(status_table(spec, study_dir))
         return 0
@@ -33,11 +38,21 @@ def study_command(args) -> int:
     settings = RunSettings(data_dir=str(data_dir_from(args.data_dir)),
                            resources=args.resources or os.environ.get("XROBUST_RESOURCES") or "")
     settings.check(spec)  # a missing resource folder fails before anything trains
+    from xrobust.study.report import write_report
+
+    if args.launcher:
+        from xrobust.study.launcher import parse_launcher_options, submit_study
+
+        options = parse_launcher_options(args.launcher_option)
+        _keep_spec(args.spec, spec, study_dir)
+        print(submit_study(spec, study_dir, settings, args.launcher, options, shard, args.wait))
+        if args.wait:
+            print(status_table(spec, study_dir).splitlines()[0])
+            print(write_report(spec, study_dir))
+        return 0
     _keep_spec(args.spec, spec, study_dir)
     summary = run_study(spec, study_dir, settings, shard, args.workers)
     print(summary)
-    from xrobust.study.report import write_report
-
     print(write_report(spec, study_dir))
     return 0
 

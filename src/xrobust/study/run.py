@@ -109,6 +109,9 @@ class StudyRun:
     ran: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    # A launcher job's own units; a unit outside them that failed (in its own job) is reported,
+    # not retried here. None: retry any failed unit (a re-run is how a user retries).
+    own: frozenset[str] | None = None
 
     def ensure(self, unit: Unit) -> bool:
         """Make `unit` done (running what it needs first); False if it or a dependency failed."""
@@ -124,6 +127,10 @@ class StudyRun:
             state = unit_state(self.study_dir, unit)
             if state.state == "done":
                 break
+            if state.state == "failed" and self.own is not None and unit.name not in self.own:
+                say(f"{unit.name}: failed in another job ({state.error}); not retried here")
+                self.outcome[unit.name] = False
+                return False
             if state.state == "running":  # another process (shard) has it: wait for its result
                 time.sleep(POLL_SECONDS)
                 continue

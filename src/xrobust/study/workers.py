@@ -35,7 +35,7 @@ def run_in_workers(run, wanted: list[Unit], workers: int) -> None:
     slots = multiprocessing.get_context("spawn").Queue()
     for slot in range(workers):
         slots.put(slot)
-    threads = max(1, _cores() // workers)
+    threads = max(1, cores() // workers)
     devices = _visible_gpus()
     say(f"study {run.spec.name}: {workers} workers, {threads} torch thread(s) each"
         + (f", GPUs {','.join(devices)}" if devices else ""))
@@ -96,7 +96,7 @@ def _plan_index(run, pending: list[str], name: str) -> int:
     return sum(order.index(other) < order.index(name) for other in pending)
 
 
-def _cores() -> int:
+def cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
