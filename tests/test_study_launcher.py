@@ -78,3 +78,20 @@ def test_an_unknown_launcher_option_is_one_line(tmp_path, tiny_model_dir, capsys
     assert re.fullmatch(r"xrobust: error: --launcher local: Unknown argument 'colour' .*\n", capsys.readouterr().err)
     assert main(arguments + ["--launcher-option", "timeout_min=5"]) == 2
     assert capsys.readouterr().err == "xrobust: error: --launcher-option: only with --launcher\n"
+
+
+def test_a_cell_job_reports_a_stage_that_failed_in_its_own_job_without_retrying_it(tmp_path, tiny_model_dir):
+    from xrobust.study.launcher import run_job
+    from xrobust.study.plan import state_file, unit_state
+    from xrobust.study.run import RunSettings
+
+    spec = load_spec(SMOKE, model=str(tiny_model_dir))
+    units = {u.name: u for u in plan_units(spec)}
+    stage = units["intermediate/mnli/s42"]
+    state_file(tmp_path, stage, ".error").parent.mkdir(parents=True)
+    state_file(tmp_path, stage, ".error").write_text("xnli: no data\n")
+    job = next(j for j in plan_jobs(list(units.values())) if j.name == "cells/mnli/standard/s42")
+    line = run_job(spec, tmp_path, RunSettings(str(tmp_path), str(RESOURCES)), job, threads=1)
+    assert line == ("cells/mnli/standard/s42: 0 units run, skipped (a unit they need failed): " + ", ".join(job.units))
+    assert unit_state(tmp_path, stage).error == "xnli: no data"  # left as it was: not run again
+    assert not (tmp_path / "intermediate").exists() and not (tmp_path / "cells").exists()
