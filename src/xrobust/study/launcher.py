@@ -13,6 +13,7 @@ Every job rewrites the report when it ends; the last one to end writes the full 
 started at once), for trying a launch without a cluster; the tests use it.
 """
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,8 @@ def run_job(spec, study_dir: Path, settings, job: Job, threads: int | None) -> s
     from xrobust.study.report import write_report
     from xrobust.study.run import StudyRun
 
+    # SLURM: the CPUs the job was given (torch would count the whole node's cores)
+    threads = threads or int(os.environ.get("SLURM_CPUS_PER_TASK", "0"))
     if threads:
         torch.set_num_threads(threads)
     units = {u.name: u for u in plan_units(spec)}
