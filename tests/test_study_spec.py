@@ -80,6 +80,8 @@ def test_unknown_method_names_its_index_and_the_choices():
     (lambda r: r["attacks"][0].update(recipe="typo"), "attacks[0].recipe: unknown recipe 'typo'"),
     (lambda r: r["attacks"][0].update(recipe="synonym-greedy"), "attacks[0].languages: no synonym source covers de"),
     (lambda r: r["attacks"][0].update(eps=[0.1]), "attacks[0].eps: only embedding-pgd takes eps"),
+    (lambda r: r["attacks"][0].update(steps=2), "attacks[0].steps: only embedding-pgd takes steps"),
+    (lambda r: r["attacks"][1].update(steps=0), "attacks[1].steps: must be at least 1"),
     (lambda r: r["evaluation"].update(generalized=["en"]), "evaluation.generalized: a matrix needs"),
     (lambda r: r.update(seeds=[1, 1]), "seeds: must list at least one seed, each once"),
     (lambda r: r.update(baseline={"condition": "nothing"}), "baseline.condition: 'nothing' is not one"),
@@ -97,3 +99,44 @@ def test_invalid_toml_names_the_file(tmp_path):
     bad.write_text("seeds = [1,\n")
     with pytest.raises(UserError, match=r"bad.toml: not valid TOML"):
         load_spec(bad)
+
+
+def test_the_intermediate_robustness_grid_is_listed_without_running_anything(tmp_path, capsys):
+    from xrobust.cli import main
+
+    study = tmp_path / "ir"
+    assert main(["study", "--spec", str(STUDIES / "intermediate-robustness.toml"), "--output-dir", str(study),
+                 "--status"]) == 0
+    out = capsys.readouterr().out
+    # 3 trained conditions x 3 seeds stages; 4 conditions x 2 methods x 3 seeds cells, each
+    # with 4 attacks and a generalized matrix: 9 + 24 + 24 * 5
+    assert "study intermediate-robustness" in out and "153 units: 0 done, 0 running, 0 failed, 153 left" in out
+    header = next(line for line in out.splitlines() if line.startswith("unit"))
+    assert header.split() == ["unit", "train", "codeswitch-greedy", "typo-greedy", "synonym-greedy",
+                              "embedding-pgd", "generalized"]
+    rows = [line.split()[0] for line in out.splitlines() if line.startswith(("intermediate/", "cells/"))]
+    assert len(rows) == 9 + 24 and "intermediate/xnli-multi/s2" in rows and "cells/xnli-multi/rs-da/s42" in rows
+    assert not study.exists()  # --status only reads
+
+
+def test_every_unit_of_the_intermediate_robustness_study_has_a_valid_training_config(tmp_path):
+    from study_fixtures import RESOURCES
+    from xrobust.study.plan import plan_units
+    from xrobust.study.run import RunSettings, cell_config, intermediate_config
+
+    if not (RESOURCES / "counterfitted_neighbors.json").is_file():
+        pytest.skip("rs-da cells check their synonym table")
+    spec = load_spec(STUDIES / "intermediate-robustness.toml")
+    settings = RunSettings(str(tmp_path), str(RESOURCES))
+    for unit in plan_units(spec):
+        if unit.kind == "intermediate":
+            config = intermediate_config(spec, spec.condition(unit.condition), unit.seed, tmp_path, settings)
+            assert config.training_source().languages == spec.condition(unit.condition).languages
+        elif unit.kind == "cell":
+            config = cell_config(spec, unit, tmp_path, settings)
+        else:
+            continue
+        config.validate()
+    multi = intermediate_config(spec, spec.condition("xnli-multi"), 1, tmp_path, settings)
+    assert (multi.task, multi.train_split, len(multi.train_languages), multi.max_train_examples) == \
+        ("xnli", "dev", 14, 2000)

@@ -308,6 +308,14 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     study.add_argument("--status", action="store_true", help="print the grid (done, running, failed, left); run nothing")
     study.add_argument("--report", action="store_true", help="rebuild study.json/.md/.html from the folders; run nothing")
     study.add_argument("--shard", metavar="K/N", help="run every N-th unit, starting at the K-th (N machines, one folder)")
+    study.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="run units in N processes (CPU threads divided between them; one per GPU where there are)")
+    study.add_argument("--launcher", choices=("slurm", "local"),
+                       help="submit the units as jobs through submitit instead (local: submitit's local executor)")
+    study.add_argument("--launcher-option", action="append", default=[], metavar="KEY=VALUE",
+                       help="a submitit parameter for every job, e.g. timeout_min=600, slurm_partition=gpu, "
+                            "gpus_per_node=1, cpus_per_task=8 (repeatable)")
+    study.add_argument("--wait", action="store_true", help="with --launcher: wait for every job, then report")
     study.add_argument("--model", help="replaces the spec's model (e.g. a small local folder for a trial)")
     study.add_argument("--data-dir", help="XTREME-layout folder, or 'hub' (default: $XROBUST_DATA)")
     study.add_argument("--resources", help="attack and rs-da resources (default: $XROBUST_RESOURCES)")

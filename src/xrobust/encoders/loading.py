@@ -1,6 +1,8 @@
 """Load any Hugging Face encoder (hub id or local folder) or the packaged offline default."""
 
+import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,16 +44,62 @@ def _checkpoint_description(folder: Path) -> str:
     return f"xrobust checkpoint {folder} (encoder carried over, heads new{trained_from})"
 
 
+# Tokenizers loaded inside `reuse_tokenizers()`, by the content of their files; None outside it.
+_reused_tokenizers: dict[str, object] | None = None
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
+                   "sentencepiece.bpe.model", "spiece.model", "vocab.txt", "vocab.json", "merges.txt")
+
+
+@contextmanager
+def reuse_tokenizers():
+    """Within the block, `load_encoder` hands out the tokenizer it already loaded from files
+    with the same content. A study runs dozens of units in one process, each loading a
+    checkpoint whose tokenizer files are copies of one another; parsing XLM-R's 17 MB
+    tokenizer.json takes seconds each time. Outside the block nothing is kept."""
+    global _reused_tokenizers
+    outer = _reused_tokenizers
+    _reused_tokenizers = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _reused_tokenizers = outer
+
+
+def _tokenizer_key(path: str) -> str | None:
+    """A digest of the folder's tokenizer files; None where reuse is not safe: a hub id, or a
+    tokenizer_config.json that does not name its class (transformers then reads config.json)."""
+    folder = Path(path)
+    config = folder / "tokenizer_config.json"
+    if not config.is_file() or '"tokenizer_class"' not in config.read_text(encoding="utf-8"):
+        return None
+    digest = hashlib.sha256()
+    for name in TOKENIZER_FILES:
+        if (folder / name).is_file():
+            digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _load_tokenizer(path: str):
+    from transformers import AutoTokenizer
+
+    key = _tokenizer_key(path) if _reused_tokenizers is not None else None
+    if key is None:
+        return AutoTokenizer.from_pretrained(path)
+    if key not in _reused_tokenizers:
+        _reused_tokenizers[key] = AutoTokenizer.from_pretrained(path)
+    return _reused_tokenizers[key]
+
+
 def load_encoder(source: EncoderSource):
     """Return (tokenizer, encoder). The encoder is the bare model: no pooler is used, so a
     missing pooler is never initialised at random and passed off as pretrained."""
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()  # the load report lists the (unused) pooler as missing
     hf_logging.disable_progress_bar()  # one bar per checkpoint write drowns the training bar
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source.path)
+        tokenizer = _load_tokenizer(source.path)
         try:
             encoder = AutoModel.from_pretrained(source.path, add_pooling_layer=False)
         except TypeError:  # architectures without a pooler take no such argument

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xrobust.attacks.recipes import PGD_RECIPE
+from xrobust.errors import UserError
 from xrobust.results.rundir import read_json
 from xrobust.study.plan import Unit, plan_units, unit_state
-from xrobust.study.spec import StudySpec
+from xrobust.study.spec import Condition, StudySpec
+from xrobust.tasks.sources import TrainingSource
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class CellResult:
     robust: dict[str, dict[str, dict[str, bool]]]  # recipe -> language -> row id -> still correct after the attack
     pgd: dict[str, dict]  # language -> {"eps": [...], "accuracy": [...]}
     generalized: dict[str, dict[str, float]] | None  # sentence1 language -> sentence2 language -> accuracy
+    lineage: str = ""  # its metrics.json's record, e.g. "xnli (inherited): stage-1-xnli-dev-de-fr in de,fr"
 
 
 def load_cells(spec: StudySpec, study_dir: Path) -> list[CellResult]:
@@ -36,6 +39,8 @@ def load_cells(spec: StudySpec, study_dir: Path) -> list[CellResult]:
 
 def _load_cell(spec: StudySpec, study_dir: Path, cell: Unit, finished: list[Unit]) -> CellResult:
     folder = study_dir / cell.name
+    metrics = read_json(folder / "metrics.json")
+    check_lineage(spec.condition(cell.condition), cell.seed, metrics, folder / "metrics.json")
     split = spec.evaluation.split
     clean = {lang: {row["id"]: bool(row["correct"]) for row in _jsonl(folder / "predictions" / f"{split}-{lang}.jsonl")}
              for lang in spec.evaluation.languages}
@@ -52,8 +57,44 @@ def _load_cell(spec: StudySpec, study_dir: Path, cell: Unit, finished: list[Unit
                 lang: {row["id"]: row["status"] != "skipped" and not row["success"]  # as metrics.summarize counts
                        for row in _jsonl(study_dir / unit.name / "adversarial" / f"{unit.recipe}-{lang}.jsonl")}
                 for lang in attack.languages}
-    return CellResult(cell.condition, cell.method, cell.seed, clean, robust, pgd, generalized)
+    return CellResult(cell.condition, cell.method, cell.seed, clean, robust, pgd, generalized,
+                      describe_lineage(metrics))
 
 
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def expected_lineage(condition: Condition, seed: int) -> tuple[str, list[dict]]:
+    """What a cell of `condition` must record (training/recipe.py, results/lineage.py): its
+    intermediate_condition and, per inherited stage, the fields that say what it trained on.
+    The stage's name carries the split and languages (`stage-1-xnli-dev-de-fr`)."""
+    if not condition.trains:
+        return "none", []
+    source = TrainingSource(condition.task, condition.split, condition.languages)
+    return f"{condition.task} (inherited)", [{"stage": f"stage-1-{source.slug()}", "tasks": [condition.task],
+                                               "languages": sorted(condition.languages),
+                                               "epochs": condition.epochs, "seed": seed}]
+
+
+def describe_lineage(metrics: dict) -> str:
+    """The recorded lineage in words: "none", or e.g. "xnli (inherited): stage-1-xnli-dev-de-fr in de,fr"."""
+    stages = metrics.get("inherited", [])
+    return metrics.get("intermediate_condition", "") + "".join(
+        f"{':' if i == 0 else ','} {s['stage']} in {','.join(s['languages'])}" for i, s in enumerate(stages))
+
+
+def check_lineage(condition: Condition, seed: int, metrics: dict, path: Path) -> None:
+    """The spec says which condition a cell belongs to; its metrics.json says what its encoder
+    was trained on. They must agree, or the report would file a run under the wrong condition
+    (e.g. a folder left from an earlier spec, or a stage replaced by hand)."""
+    label, stages = expected_lineage(condition, seed)
+    recorded = [{key: stage.get(key) for key in ("stage", "tasks", "languages", "epochs", "seed")}
+                for stage in metrics.get("inherited", [])]
+    if metrics.get("intermediate_condition") != label or metrics.get("intermediate") or recorded != stages:
+        found = metrics.get("intermediate_condition", "no intermediate_condition")
+        details = "; ".join(f"{s['stage']} in {','.join(s['languages'] or [])}" for s in recorded) or "no stage"
+        raise UserError(f"{path}: records {found!r} ({details}), but the spec puts it in condition "
+                        f"{condition.name!r}, which needs {label!r}"
+                        + (f" ({stages[0]['stage']} in {','.join(stages[0]['languages'])}, seed {seed})"
+                           if stages else "") + "; remove the cell's folder to train it again")

@@ -72,7 +72,10 @@ def _estimate(entry: dict) -> str:
 
 def _tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) for every table of the report."""
-    tables = []
+    conditions = {g["condition"]: g.get("lineage", "") for g in summary["groups"]}
+    tables = [("Conditions: what the cells' encoders trained on before the target task (their metrics.json)",
+               ["condition", "recorded lineage"], [[c, lineage] for c, lineage in conditions.items()])] \
+        if conditions else []
     metrics = list(dict.fromkeys(m for g in summary["groups"] for m in g["metrics"]))
     for metric in metrics:
         groups = [g for g in summary["groups"] if metric in g["metrics"]]

@@ -1,4 +1,5 @@
-"""Run a study's units in-process, in dependency order, one at a time.
+"""Run a study's units in dependency order: in-process one at a time, or (`--workers N`,
+study/workers.py) in N worker processes.
 
 Each unit calls what the matching command calls (`run_training`, the attack runner,
 `evaluate --generalized`), so a cell is an ordinary run directory and every xrobust command
@@ -18,6 +19,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xrobust.encoders.loading import reuse_tokenizers
 from xrobust.errors import UserError
 from xrobust.progress import say
 from xrobust.results.rundir import write_text
@@ -54,14 +56,10 @@ def intermediate_config(spec: StudySpec, condition: Condition, seed: int, study_
     values = {**train, "task": condition.task, "model": spec.model, "method": "standard", "seed": seed,
               "data_dir": settings.data_dir, "output_dir": _absolute(study_dir, intermediate_name(condition.name, seed)),
               "epochs": condition.epochs, "max_train_examples": condition.examples,
+              # rows of the split in languages[i % n]; the rows it trains on are held out of its
+              # own selection and evaluation (training/recipe.py)
+              "train_split": condition.split, "train_languages": list(condition.languages),
               "eval_split": "dev", "eval_languages": ["en"], "max_eval_examples": train.get("max_dev_examples")}
-    if condition.split != "train" or condition.languages != ("en",):
-        fields = TrainConfig.__dataclass_fields__
-        if "train_split" not in fields or "train_languages" not in fields:
-            raise UserError(f"intermediate {condition.name}: training on {condition.task} {condition.split} in "
-                            f"{','.join(condition.languages)} needs TrainConfig.train_split/train_languages, "
-                            "which this xrobust does not have yet")
-        values.update(train_split=condition.split, train_languages=list(condition.languages))
     return TrainConfig(**values)
 
 
@@ -84,6 +82,8 @@ def attack_config(spec: StudySpec, unit: Unit, study_dir: Path, settings: RunSet
 
     attack: AttackSpec = next(a for a in spec.attacks if a.recipe == unit.recipe)
     extra = {"eps": attack.eps} if attack.eps else {}
+    if attack.steps:
+        extra["pgd_steps"] = attack.steps
     return AttackConfig(
         checkpoint=_absolute(study_dir, unit.cell), task=spec.task, recipe=attack.recipe, languages=attack.languages,
         data_dir=settings.data_dir, resources=settings.resources, output_dir=_absolute(study_dir, unit.name),
@@ -109,6 +109,9 @@ class StudyRun:
     ran: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    # A launcher job's own units; a unit outside them that failed (in its own job) is reported,
+    # not retried here. None: retry any failed unit (a re-run is how a user retries).
+    own: frozenset[str] | None = None
 
     def ensure(self, unit: Unit) -> bool:
         """Make `unit` done (running what it needs first); False if it or a dependency failed."""
@@ -124,18 +127,23 @@ class StudyRun:
             state = unit_state(self.study_dir, unit)
             if state.state == "done":
                 break
+            if state.state == "failed" and self.own is not None and unit.name not in self.own:
+                say(f"{unit.name}: failed in another job ({state.error}); not retried here")
+                self.outcome[unit.name] = False
+                return False
             if state.state == "running":  # another process (shard) has it: wait for its result
                 time.sleep(POLL_SECONDS)
                 continue
             with UnitLock(state_file(self.study_dir, unit, ".lock")) as lock:
                 if lock.held:
-                    self.outcome[unit.name] = self._run(unit)
+                    self.outcome[unit.name] = self.run_unit(unit)
                     return self.outcome[unit.name]
             time.sleep(POLL_SECONDS)
         self.outcome[unit.name] = True
         return True
 
-    def _run(self, unit: Unit) -> bool:
+    def run_unit(self, unit: Unit) -> bool:
+        """Run one unit whose lock the caller holds; False (its error line written) if it failed."""
         if (self.study_dir / unit.name / unit.result_file).is_file():
             return True  # finished by another process between our look and our lock
         error_file = state_file(self.study_dir, unit, ".error")
@@ -183,18 +191,26 @@ class StudyRun:
             raise AssertionError(unit.kind)
 
 
-def run_study(spec: StudySpec, study_dir: Path, settings: RunSettings, shard: tuple[int, int] = (1, 1)) -> str:
+def run_study(spec: StudySpec, study_dir: Path, settings: RunSettings, shard: tuple[int, int] = (1, 1),
+              workers: int = 1) -> str:
     """Run this shard's units (and what they need); return a one-line summary."""
     units = plan_units(spec)
     run = StudyRun(spec, study_dir, settings, {u.name: u for u in units})
     mine = shard_units(units, shard)
-    for unit in mine:
-        run.ensure(unit)
+    if workers > 1:
+        from xrobust.study.workers import run_in_workers
+
+        run_in_workers(run, mine, workers)
+    else:
+        with reuse_tokenizers():  # every unit loads a copy of the same tokenizer: parse it once
+            for unit in mine:
+                run.ensure(unit)
     done = sum(unit_state(study_dir, u).state == "done" for u in units)
     line = (f"study {spec.name}: {len(run.ran)} units run now, {done} of {len(units)} done"
             + (f", {len(run.failed)} failed ({', '.join(run.failed)})" if run.failed else "")
             + (f", {len(run.blocked)} skipped because a unit they need failed" if run.blocked else ""))
-    return line + (f" (shard {shard[0]}/{shard[1]}: {len(mine)} units)" if shard != (1, 1) else "")
+    return (line + (f" (shard {shard[0]}/{shard[1]}: {len(mine)} units)" if shard != (1, 1) else "")
+            + (f" ({workers} workers)" if workers > 1 else ""))
 
 
 class UnitLock:

@@ -8,7 +8,7 @@ raised before anything is loaded or trained. The layout (see docs/study.md and s
     [[intermediate]]    name = "none" | name, task, split, languages, examples, epochs
     [[methods]]         name (a training method), label, and that method's TrainConfig options
     [evaluation]        split, languages, examples, generalized (languages of the matrix)
-    [[attacks]]         recipe, languages, examples, query_budget, eps (embedding-pgd)
+    [[attacks]]         recipe, languages, examples, query_budget, eps and steps (embedding-pgd)
     [baseline]          condition, method (default: none, standard)
 """
 
@@ -73,6 +73,7 @@ class AttackSpec:
     query_budget: int | None
     eps: tuple[float, ...] = ()  # embedding-pgd only
     seed: int = 0
+    steps: int | None = None  # embedding-pgd's ascent steps (None: the attack's default)
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ def _evaluation(reader: TableReader, table: dict, task: str) -> Evaluation:
 def _attack(reader: TableReader, table: dict, task: str, evaluation: Evaluation) -> AttackSpec:
     from xrobust.attacks.recipes import PGD_RECIPE, RECIPE_NAMES, check_recipe_languages
 
-    reader.check_keys(table, ("recipe", "languages", "examples", "query_budget", "eps", "seed"))
+    reader.check_keys(table, ("recipe", "languages", "examples", "query_budget", "eps", "steps", "seed"))
     recipe = reader.get(table, "recipe", str)
     if recipe not in RECIPE_NAMES:
         raise reader.fail("recipe", f"unknown recipe {recipe!r} ({', '.join(RECIPE_NAMES)})")
@@ -264,13 +265,17 @@ def _attack(reader: TableReader, table: dict, task: str, evaluation: Evaluation)
     for key, value in (("examples", examples), ("query_budget", budget)):
         if value is not None and value < 1:
             raise reader.fail(key, "must be at least 1")
-    if "eps" in table and recipe != PGD_RECIPE:
-        raise reader.fail("eps", f"only {PGD_RECIPE} takes eps")
+    for key in ("eps", "steps"):
+        if key in table and recipe != PGD_RECIPE:
+            raise reader.fail(key, f"only {PGD_RECIPE} takes {key}")
+    steps = reader.get(table, "steps", int, None)
+    if steps is not None and steps < 1:
+        raise reader.fail("steps", "must be at least 1")
     eps = tuple(float(e) for e in reader.get(table, "eps", "list[float]", [0.0, 0.05, 0.1, 0.2, 0.5, 1.0]))
     if recipe == PGD_RECIPE and (not eps or any(e < 0 for e in eps)):
         raise reader.fail("eps", "must list radii of at least 0")
     return AttackSpec(recipe, languages, examples, budget, eps if recipe == PGD_RECIPE else (),
-                      reader.get(table, "seed", int, 0))
+                      reader.get(table, "seed", int, 0), steps)
 
 
 def _baseline(reader: TableReader, table: dict, conditions, methods) -> tuple[str, str]:

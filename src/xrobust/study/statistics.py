@@ -123,7 +123,9 @@ def summarise_study(spec: StudySpec, cells: list[CellResult]) -> dict:
 
 
 def _group(spec: StudySpec, condition: str, method: str, cells: list[CellResult]) -> dict:
-    group = {"condition": condition, "method": method, "seeds": [c.seed for c in cells], "metrics": {}}
+    group = {"condition": condition, "method": method, "seeds": [c.seed for c in cells],
+             # as the cells' metrics.json record it (collect.check_lineage made sure it is the spec's)
+             "lineage": cells[0].lineage, "metrics": {}}
     for metric, languages in metrics_of(spec):
         have = [c for c in cells if outcomes(c, metric) is not None]
         if not have:
