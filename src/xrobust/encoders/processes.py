@@ -54,11 +54,14 @@ class Processes:
             PartialState().wait_for_everyone()
 
     def on_main(self, make):
-        """`make()` on the main process only (it writes files); every process gets its return
-        value, or raises the UserError it raised, so no process waits for one that gave up."""
+        """`make()` on the main process once every process has got here (it writes files the
+        others have finished writing or reading); every process gets its return value, or raises
+        the UserError it raised, so no process waits for one that gave up."""
         if not self.distributed:
             return make()
         from accelerate.utils import broadcast_object_list
+
+        self.barrier()
 
         payload = [None]
         if self.is_main:

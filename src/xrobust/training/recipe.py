@@ -117,7 +117,7 @@ def run_training(config: TrainConfig) -> Path:
     check_evaluation_files(config)  # found now, not after training
     device = processes.device
     requested = resolve_precision(config.precision, device)
-    processes.barrier()  # every process has read the folder before the main process writes into it
+    # on_main: once every process has read the folder, the main process writes into it
     precision = processes.on_main(lambda: _start_or_resume(run_dir, config, source.description, data_files,
                                                             inherited, requested, processes.count))
     say(f"precision: {precision.name} ({precision.reason})")
