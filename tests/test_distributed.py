@@ -53,9 +53,15 @@ def train_args(model: Path, data: Path, out: Path, *extra: str) -> list[str]:
             "--eval-languages", "en,de", "--device", "cpu", *extra]
 
 
-def evaluate_args(checkpoint: Path, data: Path, out: Path) -> list[str]:
+def evaluate_args(checkpoint: Path, data: Path, out: Path, *extra: str) -> list[str]:
     return ["evaluate", str(checkpoint), "--task", "pawsx", "--languages", "en,de", "--data-dir", str(data),
-            "--output-dir", str(out)]
+            "--output-dir", str(out), *extra]
+
+
+ADV = ("--method", "adv", "--adv-steps", "2", "--epochs", "1")  # PGD: backward three times per micro-batch
+# evaluate's modes: plain, the vote over noisy copies (2 examples a chunk), the language-pair matrix
+EVALUATIONS = {"plain": (), "smoothed": ("--smooth", "3", "--smooth-perturbation", "uniform-ball", "--batch-size", "6"),
+               "generalized": ("--generalized",)}
 
 
 def attack_args(checkpoint: Path, data: Path, out: Path, recipe: str) -> list[str]:
@@ -82,12 +88,16 @@ def runs(model, tiny_data_module, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("distributed")
     data = tiny_data_module
     assert main(train_args(model, data, root / "one", "--gradient-accumulation", "2")) == 0
+    assert main(train_args(model, data, root / "adv-one", *ADV, "--gradient-accumulation", "2")) == 0
     checkpoint = root / "one" / "model"
-    assert main(evaluate_args(checkpoint, data, root / "evaluate-one")) == 0
+    for kind, extra in EVALUATIONS.items():
+        assert main(evaluate_args(checkpoint, data, root / f"evaluate-{kind}-one", *extra)) == 0
     for recipe in ("typo-greedy", "embedding-pgd"):
         assert main(attack_args(checkpoint, data, root / "attack-one", recipe)) == 0
     finished = two_processes(train_args(model, data, root / "two"),
-                             evaluate_args(checkpoint, data, root / "evaluate-two"),
+                             train_args(model, data, root / "adv-two", *ADV),
+                             *(evaluate_args(checkpoint, data, root / f"evaluate-{kind}-two", *extra)
+                               for kind, extra in EVALUATIONS.items()),
                              attack_args(checkpoint, data, root / "attack-two", "typo-greedy"),
                              attack_args(checkpoint, data, root / "attack-two", "embedding-pgd"))
     assert finished.returncode == 0, finished.stderr[-3000:]
@@ -139,10 +149,25 @@ def test_two_processes_train_like_one_process_with_the_same_global_batch(runs):
     assert not list(two.rglob("*process1*")) and not list(two.rglob(".*.tmp"))
 
 
-def test_two_process_evaluation_writes_what_one_process_writes(runs):
-    one, two = runs / "evaluate-one", runs / "evaluate-two"
-    metrics_one, metrics_two = (without_timings(json.loads((d / "metrics.json").read_text())) for d in (one, two))
-    assert same_numbers(metrics_two, metrics_one)
+def test_robust_objectives_train_on_two_processes_like_on_one(runs):
+    """adv calls `backward` for the clean pass, the adversarial pass and the embedding table:
+    each process accumulates all of them before the processes average."""
+    assert max_weight_difference(runs / "adv-one" / "model", runs / "adv-two" / "model") <= WEIGHT_TOLERANCE
+    metrics_one, metrics_two = (json.loads((runs / r / "metrics.json").read_text()) for r in ("adv-one", "adv-two"))
+    assert metrics_two["accuracy"] == metrics_one["accuracy"] and metrics_two["method"] == "adv"
+
+
+@pytest.mark.parametrize("kind", list(EVALUATIONS))
+def test_two_process_evaluation_writes_what_one_process_writes(runs, kind):
+    one, two = runs / f"evaluate-{kind}-one", runs / f"evaluate-{kind}-two"
+    written = "generalized.json" if kind == "generalized" else "metrics.json"
+    metrics_one, metrics_two = (without_timings(json.loads((d / written).read_text())) for d in (one, two))
+    assert same_numbers(metrics_two, metrics_one) and metrics_one["accuracy"]
+    assert {p.name for p in one.rglob("*")} == {p.name for p in two.rglob("*")}
+    if kind == "generalized":
+        return
+    if kind == "smoothed":
+        assert metrics_one["unanimous"].keys() == {"en", "de"}
     for name in ("dev-en.jsonl", "dev-de.jsonl"):
         rows_one, rows_two = ([json.loads(line) for line in (d / "predictions" / name).read_text().splitlines()]
                               for d in (one, two))
