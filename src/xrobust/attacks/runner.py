@@ -10,6 +10,12 @@ Outputs (in the output directory):
   refused rather than mixing two attacks in one file.
 - robustness.json: per recipe, the settings and metrics per language and overall
   (embedding-pgd: accuracy per eps), merged with the other recipes already there.
+
+Under a launcher (torchrun, accelerate launch) process r attacks every N-th example still to
+do and appends its rows to its own `.{recipe}-{lang}.process{r}.jsonl` (as crash-safe as the
+one file); the main process then merges them into adversarial/{recipe}-{lang}.jsonl in input
+order and writes robustness.json: the same files as one process. A restart, on any number of
+processes, first merges what a killed run left in those files.
 """
 
 import dataclasses
@@ -29,6 +35,7 @@ from xrobust.attacks.constraints import MaxWordsChanged, ModifiableSides
 from xrobust.attacks.recipes import PGD_RECIPE, RecipeInputs, build_recipe, check_recipe_languages
 from xrobust.attacks.text import AttackText
 from xrobust.encoders.classifier import load_classifier
+from xrobust.encoders.processes import Processes, current_processes
 from xrobust.errors import UserError
 from xrobust.evaluation.checkpoint_eval import pick_head, resolve_checkpoint
 from xrobust.results.rundir import read_json, write_json
@@ -74,25 +81,29 @@ def run_attack(config: AttackConfig) -> tuple[dict, Path, str]:
     """Attack every language; return (this recipe's robustness entry, output folder, table)."""
     task = get_task(config.task)
     check_options(config)  # before the slow model load
+    processes = current_processes()
     folder, run_dir = resolve_checkpoint(config.checkpoint)
     out = config.output_folder(folder, run_dir)
     if config.recipe != PGD_RECIPE:
-        _check_same_settings(out / "adversarial" / f"{config.recipe}.config.json", config)
+        processes.on_main(lambda: _check_same_settings(out / "adversarial" / f"{config.recipe}.config.json", config))
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     model, tokenizer, head_config = load_classifier(folder)
+    if processes.distributed:  # one process attacks on the CPU, as it always has
+        model.to(processes.device)
     head = pick_head(head_config, config.task)
     examples, skipped = {}, {}
     for language in config.languages:
         examples[language], skipped[language] = _load_pairs(config, task, language)
     if config.recipe == PGD_RECIPE:
-        entry = _run_pgd(config, model, tokenizer, task, head, examples)
+        entry = _run_pgd(config, model, tokenizer, task, head, examples, processes)
         table = pgd_table(entry["languages"])
     else:
-        entry = _run_word_attack(config, model, tokenizer, task, head, examples, out)
+        entry = _run_word_attack(config, model, tokenizer, task, head, examples, out, processes)
         table = markdown_table(config.recipe, entry)
     entry["skipped"] = skipped  # rows not attacked, by reason: nothing is dropped silently
-    _merge_robustness(out, config, folder, entry)
+    if processes.is_main:
+        _merge_robustness(out, config, folder, entry)
     return entry, out, table
 
 
@@ -125,7 +136,8 @@ def _load_pairs(config: AttackConfig, task, language: str) -> tuple[list[Example
     return [dataclasses.replace(e, sentence1=by_id[e.id].sentence1) for e in chosen if e.id in by_id], skipped
 
 
-def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path) -> dict:
+def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path,
+                     processes: Processes = Processes()) -> dict:
     inputs = RecipeInputs(
         model=model, tokenizer=tokenizer, task=task, head=head, languages=_changeable_languages(config),
         resources=Path(config.resources), sides=_sides(config), max_words_changed=config.max_words_changed,
@@ -137,14 +149,21 @@ def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path) 
     rows_by_language = {}
     for language, pairs in examples.items():
         path = out / "adversarial" / f"{config.recipe}-{language}.jsonl"
-        rows = read_finished(path)
+        order = {e.id: i for i, e in enumerate(pairs)}
+        rows = processes.on_main(lambda: merge_process_rows(path, order))
         done = {row["id"] for row in rows}
         todo = [e for e in pairs if e.id not in done]
+        finished, sink_path = len(pairs) - len(todo), path
+        if processes.distributed:
+            # Every N-th example, not a block: an attack's cost varies, and neighbours in the
+            # (evenly spaced) rows are no more alike than any others.
+            todo = todo[processes.index::processes.count]
+            sink_path = process_rows_path(path, processes.index)
         language1 = config.sentence1_language or language
         attacked = [(AttackText.from_pair(e.sentence1, e.sentence2, language1, language), task.label_index(e.label))
                  for e in todo]
-        with open(path, "a", encoding="utf-8") as sink, \
-                progress_bar(total=len(pairs), initial=len(pairs) - len(todo), desc=f"{config.recipe} {language}",
+        with open(sink_path, "a", encoding="utf-8") as sink, \
+                progress_bar(total=len(pairs), initial=finished, desc=f"{config.recipe} {language}",
                              unit="ex") as bar:
             # Results come in the order of `todo`, each once it and all before it are done.
             for example, result in zip(todo, attack.run_many(attacked, config.attack_batch_size)):
@@ -154,6 +173,8 @@ def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path) 
                 os.fsync(sink.fileno())  # the line is on disk before the next one is written
                 rows.append(row)
                 bar.update(1)
+        if processes.distributed:
+            rows = processes.on_main(lambda: merge_process_rows(path, order))
         wanted = {e.id for e in pairs}
         rows_by_language[language] = [r for r in rows if r["id"] in wanted]
     return {"config": _jsonable(config), **summarize_languages(rows_by_language)}
@@ -223,16 +244,66 @@ def read_finished(path: Path) -> list[dict]:
     return rows
 
 
-def _run_pgd(config, model, tokenizer, task, head, examples) -> dict:
+def process_rows_path(path: Path, process: int) -> Path:
+    """Where process `process` appends its rows of `path` under a launcher."""
+    return path.with_name(f".{path.stem}.process{process}.jsonl")
+
+
+def merge_process_rows(path: Path, order: dict[str, int]) -> list[dict]:
+    """The finished rows of `path`. Rows that processes left in their own files are first
+    merged into it, in input order (`order`: id -> position; rows of examples no longer asked
+    for keep their place after them); without such files `path` is only read, as always."""
+    parts = sorted(path.parent.glob(f".{path.stem}.process*.jsonl"))
+    if not parts:
+        return read_finished(path)
+    rows, seen = [], set()
+    for row in read_finished(path) + [row for part in parts for row in read_finished(part)]:
+        if row["id"] not in seen:  # a merge killed between its rename and its deletes leaves copies
+            seen.add(row["id"])
+            rows.append(row)
+    rows.sort(key=lambda row: order.get(row["id"], len(order)))
+    staging = path.with_name(f".{path.name}.tmp")
+    with open(staging, "w", encoding="utf-8") as sink:
+        sink.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        sink.flush()
+        os.fsync(sink.fileno())
+    staging.replace(path)
+    for part in parts:
+        part.unlink()
+    return rows
+
+
+def _run_pgd(config, model, tokenizer, task, head, examples, processes: Processes = Processes()) -> dict:
     special = set(tokenizer.all_special_ids)
     curves = {}
     for language, pairs in examples.items():
         start = time.perf_counter()
         encoded = encode_pairs(tokenizer, pairs, task, config.max_length)
-        curves[language] = pgd_accuracy_curve(model, head, encoded, tokenizer.pad_token_id, special, config.eps,
-                                              config.pgd_steps, config.batch_size, desc=f"embedding-pgd {language}")
+        if processes.distributed:
+            curves[language] = _pgd_curve_sharded(model, head, encoded, tokenizer.pad_token_id, special, config,
+                                                  processes)
+        else:
+            curves[language] = pgd_accuracy_curve(model, head, encoded, tokenizer.pad_token_id, special, config.eps,
+                                                  config.pgd_steps, config.batch_size,
+                                                  desc=f"embedding-pgd {language}")
         curves[language]["seconds"] = round(time.perf_counter() - start, 2)
     return {"config": _jsonable(config), "languages": curves}
+
+
+def _pgd_curve_sharded(model, head, encoded, pad_id, special, config, processes: Processes) -> dict:
+    """Each process attacks a block of the pairs; the curve is merged from counts: correct pairs
+    per eps, and the token norms weighted by each block's movable tokens."""
+    block = encoded.select(processes.shard(len(encoded)))
+    tokens = sum(t not in special for ids in block.input_ids for t in ids)  # pgd.py's movable tokens
+    curve = (pgd_accuracy_curve(model, head, block, pad_id, special, config.eps, config.pgd_steps,
+                                config.batch_size) if len(block) else None)
+    parts = processes.gather([(len(block), tokens, curve)])
+    n = sum(size for size, _, _ in parts)
+    token_count = sum(count for _, count, _ in parts)
+    correct = [sum(round(c["accuracy"][i] * size) for size, _, c in parts if c) for i in range(len(config.eps))]
+    norm_sum = sum(c["mean_token_norm"] * count for _, count, c in parts if c)
+    return {"eps": [float(e) for e in config.eps], "accuracy": [c / max(1, n) for c in correct],
+            "n": n, "steps": config.pgd_steps, "mean_token_norm": norm_sum / max(1, token_count)}
 
 
 def _check_same_settings(path: Path, config: AttackConfig) -> None:

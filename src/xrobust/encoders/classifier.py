@@ -26,6 +26,7 @@ class PairClassifier(nn.Module):
         self.dropout = nn.Dropout(dropout)
         hidden = encoder.config.hidden_size
         self.heads = nn.ModuleDict({task: nn.Linear(hidden, n) for task, n in heads.items()})
+        self.uses_segments = has_segment_embeddings(encoder.config)
 
     def word_embeddings(self) -> nn.Embedding:
         return self.encoder.get_input_embeddings()
@@ -33,7 +34,10 @@ class PairClassifier(nn.Module):
     def forward(self, task: str, input_ids=None, attention_mask=None, token_type_ids=None, inputs_embeds=None):
         """Logits [batch, num_labels]. Pass `inputs_embeds` (word embeddings, [batch, len, hidden])
         instead of `input_ids` to perturb the input in embedding space."""
-        extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+        # A tokenizer may return segment ids for an encoder that has no segment embeddings
+        # (DistilBERT, mDeBERTa's type_vocab_size 0): they mean nothing there, and some
+        # architectures' forward does not take them.
+        extra = {"token_type_ids": token_type_ids} if token_type_ids is not None and self.uses_segments else {}
         hidden = self.encoder(
             input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds, **extra
         ).last_hidden_state  # [batch, len, hidden]
@@ -49,6 +53,12 @@ class PairClassifier(nn.Module):
         hidden = self.encoder.config.hidden_size
         device = next(self.encoder.parameters()).device
         self.heads = nn.ModuleDict({task: nn.Linear(hidden, n) for task, n in heads.items()}).to(device)
+
+
+def has_segment_embeddings(config) -> bool:
+    """Whether the encoder adds a learnt embedding per segment (BERT: type_vocab_size 2;
+    XLM-R: 1, all zeros); DistilBERT's config has no such field, mDeBERTa's is 0."""
+    return getattr(config, "type_vocab_size", 0) > 0
 
 
 def save_classifier(model: PairClassifier, tokenizer, folder: Path, heads: dict[str, list[str]],

@@ -7,16 +7,16 @@ import torch
 
 from xrobust.encoders.classifier import HEAD_CONFIG, load_classifier
 from xrobust.encoders.devices import resolve_precision
+from xrobust.encoders.processes import Processes, current_processes
 from xrobust.errors import UserError
 from xrobust.evaluation.generalized import (GENERALIZED_JSON, GENERALIZED_PNG, generalized_accuracy, load_parallel,
                                             plot_heatmap)
 from xrobust.evaluation.predict import predict_logits
-from xrobust.evaluation.smoothed import evaluate_smoothed
+from xrobust.evaluation.smoothed import evaluate_smoothed, smoothed_predict_sharded
 from xrobust.evaluation.zero_shot import evaluate_languages
 from xrobust.lexicon.synonym_sources import SynonymLexicon, check_covered, load_synonyms
 from xrobust.lexicon.synonyms import default_synonyms_path
 from xrobust.robust.settings import SmoothingSettings
-from xrobust.robust.smoothing import smoothed_predict
 from xrobust.results.plots import accuracy_plot
 from xrobust.results.rundir import read_json, write_json
 from xrobust.tasks import get_task, parse_languages
@@ -58,12 +58,18 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
                         precision: str = "fp32") -> tuple[dict, Path]:
     """Plain zero-shot accuracy per language; or, with `smoothing`, the accuracy of the vote
     over perturbed copies; with `generalized`, the (sentence1 language x sentence2 language)
-    matrix (voting too if `smoothing` is given). Returns (what was written, output folder)."""
+    matrix (voting too if `smoothing` is given). Returns (what was written, output folder).
+
+    Under a launcher every process scores a block of each language's examples and the main
+    process writes the merged results: the same files as one process."""
+    processes = current_processes()
     folder, run_dir = resolve_checkpoint(checkpoint)
     task = get_task(task_name)
     chosen = parse_languages("--languages", languages, task)
     table = _synonym_table(smoothing, synonyms, chosen)  # a bad path fails before the model loads
     model, tokenizer, head_config = load_classifier(folder)
+    if processes.distributed:  # one process evaluates on the CPU, as it always has
+        model.to(processes.device)
     used = resolve_precision(precision, next(model.parameters()).device)
     head = pick_head(head_config, task_name)
     if head != task_name:  # the model's head is named after the task it was trained on
@@ -92,18 +98,21 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
                                                 enabled=used.autocast_dtype is not None):
         if generalized:
             return _evaluate_generalized(model, tokenizer, task, data_dir, split, chosen, max_examples, max_length,
-                                         batch_size, smoothing, table, about, out, used.autocast_dtype), out
+                                         batch_size, smoothing, table, about, out, used.autocast_dtype,
+                                         processes), out
         if smoothing:
             metrics = evaluate_smoothed(model, tokenizer, task, data_dir, split, chosen, smoothing, table,
                                         max_examples=max_examples, max_length=max_length, batch_size=batch_size,
-                                        output_dir=out)
+                                        output_dir=out, processes=processes)
         else:
             metrics = evaluate_languages(
                 model, tokenizer, task, data_dir, split, chosen, max_examples=max_examples,
-                max_length=max_length, batch_size=batch_size, output_dir=out, autocast_dtype=used.autocast_dtype)
+                max_length=max_length, batch_size=batch_size, output_dir=out, autocast_dtype=used.autocast_dtype,
+                processes=processes)
     metrics = {**about, **metrics}
-    write_json(out / "metrics.json", metrics)
-    accuracy_plot(metrics, out / "accuracy.png")
+    if processes.is_main:
+        write_json(out / "metrics.json", metrics)
+        accuracy_plot(metrics, out / "accuracy.png")
     return metrics, out
 
 
@@ -117,18 +126,22 @@ def _synonym_table(smoothing: SmoothingSettings | None, synonyms: str, languages
 
 
 def _evaluate_generalized(model, tokenizer, task, data_dir, split, languages, max_examples, max_length,
-                          batch_size, smoothing, table, about, out: Path, autocast_dtype=None) -> dict:
+                          batch_size, smoothing, table, about, out: Path, autocast_dtype=None,
+                          processes: Processes = Processes()) -> dict:
     parallel = load_parallel(data_dir, task, split, languages, max_examples)
 
     def predict(examples):
         if smoothing:
-            return smoothed_predict(model, tokenizer, task, examples, smoothing, table, max_length, batch_size).labels
+            return smoothed_predict_sharded(model, tokenizer, task, examples, smoothing, table, max_length,
+                                            batch_size, processes).labels
         pairs = encode_pairs(tokenizer, examples, task, max_length)
         return predict_logits(model, task.name, pairs, tokenizer.pad_token_id, batch_size,
-                              autocast_dtype=autocast_dtype).argmax(-1).numpy()
+                              autocast_dtype=autocast_dtype, processes=processes).argmax(-1).numpy()
 
     result = generalized_accuracy(parallel, task, predict)
     payload = {**result.to_dict(), **about, "rows_per_language": parallel.rows, "rows_selected": parallel.selected}
+    if not processes.is_main:
+        return payload
     write_json(out / GENERALIZED_JSON, payload)
     plot_heatmap(result, out / GENERALIZED_PNG, f"{about['task']}/{about['split']}: generalized cross-lingual accuracy")
     return payload

@@ -2,13 +2,23 @@
 
 import torch
 
+from xrobust.encoders.processes import Processes
 from xrobust.training.batching import EncodedPairs, collate, inference_batches
 
 
 @torch.no_grad()
 def predict_logits(model, task: str, pairs: EncodedPairs, pad_id: int, batch_size: int = 64,
-                   device: torch.device | None = None, autocast_dtype=None, progress=None) -> torch.Tensor:
-    """Logits [n, num_labels] in the order of `pairs`."""
+                   device: torch.device | None = None, autocast_dtype=None, progress=None,
+                   processes: Processes = Processes()) -> torch.Tensor:
+    """Logits [n, num_labels] in the order of `pairs`. On several processes each scores a
+    contiguous block of the pairs and every process gets all logits, in input order."""
+    if processes.distributed:
+        rows = processes.shard(len(pairs))
+        mine = predict_logits(model, task, pairs.select(rows), pad_id, batch_size, device, autocast_dtype)
+        blocks = processes.gather([mine] if len(rows) else [])
+        if progress is not None:
+            progress.update(len(pairs))
+        return torch.cat(blocks) if blocks else torch.empty((0, 0))
     was_training = model.training
     model.eval()
     device = device or next(model.parameters()).device

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from xrobust.encoders.processes import Processes
 from xrobust.evaluation.accuracy import accuracy_with_ci
 from xrobust.evaluation.predict import predict_logits
 from xrobust.progress import progress_bar
@@ -17,9 +18,11 @@ from xrobust.training.batching import encode_pairs
 def evaluate_languages(model, tokenizer, task: TaskSpec, data_dir, split: str, languages, *,
                        max_examples: int | None, max_length: int, batch_size: int, output_dir: Path,
                        blank_policy: str = "skip", seed: int = 0, autocast_dtype=None,
-                       exclude_ids: set[str] = frozenset()) -> dict:
+                       exclude_ids: set[str] = frozenset(), processes: Processes = Processes()) -> dict:
     """Score every language; write predictions/{split}-{lang}.jsonl; return the metrics.
-    Rows in `exclude_ids` (pairs the model trained on, in any language) are left out."""
+    Rows in `exclude_ids` (pairs the model trained on, in any language) are left out.
+    On several processes each scores a block of every language's rows; every process
+    returns the metrics and the main process writes the predictions, in input order."""
     loaded = {}
     for language in languages:
         examples, report = load_examples(data_dir, task, split, language, blank_policy)
@@ -33,14 +36,15 @@ def evaluate_languages(model, tokenizer, task: TaskSpec, data_dir, split: str, l
             bar.set_postfix(lang=language)
             pairs = encode_pairs(tokenizer, examples, task, max_length)
             logits = predict_logits(model, task.name, pairs, tokenizer.pad_token_id, batch_size,
-                                    autocast_dtype=autocast_dtype, progress=bar)
+                                    autocast_dtype=autocast_dtype, progress=bar, processes=processes)
             predicted = logits.argmax(-1).numpy()
             gold = np.array(pairs.labels)
             accuracy[language], ci95[language] = accuracy_with_ci(predicted == gold, seed=seed)
             counts[language] = len(examples)
             skipped[language] = report.skipped
-            write_jsonl(output_dir / "predictions" / f"{split}-{language}.jsonl",
-                        _prediction_rows(examples, task, predicted, torch.softmax(logits, -1)))
+            if processes.is_main:
+                write_jsonl(output_dir / "predictions" / f"{split}-{language}.jsonl",
+                            _prediction_rows(examples, task, predicted, torch.softmax(logits, -1)))
     seconds = time.perf_counter() - start
     return {
         "accuracy": accuracy,

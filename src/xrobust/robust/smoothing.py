@@ -41,15 +41,17 @@ def majority_vote(predicted: torch.Tensor, num_labels: int) -> tuple[np.ndarray,
 @torch.no_grad()
 def smoothed_predict(model, tokenizer, task: TaskSpec, examples: list[Example], settings: SmoothingSettings,
                      synonyms: SynonymTable | None, max_length: int, batch_size: int = 64,
-                     progress=None) -> SmoothedPredictions:
-    """Vote over `settings.copies` perturbed copies of every example; `batch_size` counts copies."""
+                     progress=None, first_chunk: int = 0) -> SmoothedPredictions:
+    """Vote over `settings.copies` perturbed copies of every example; `batch_size` counts copies.
+    `first_chunk`: the number of the chunk `examples` start at (`examples_per_chunk` examples
+    each), when they are a block of a longer list voted on in parts: the draws are the same."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
     copies = settings.copies
-    per_chunk = max(1, batch_size // copies)  # examples whose copies fill one forward pass
+    per_chunk = examples_per_chunk(batch_size, copies)
     predicted = []
-    for chunk_number, start in enumerate(range(0, len(examples), per_chunk)):
+    for chunk_number, start in enumerate(range(0, len(examples), per_chunk), first_chunk):
         chunk = examples[start : start + per_chunk]
         if settings.kind == "synonyms":
             predicted.append(_vote_synonyms(model, tokenizer, task, chunk, settings, synonyms, max_length,
@@ -62,6 +64,11 @@ def smoothed_predict(model, tokenizer, task: TaskSpec, examples: list[Example], 
     all_predicted = torch.cat(predicted) if predicted else torch.empty((0, copies), dtype=torch.long)
     labels, votes = majority_vote(all_predicted, len(task.label_names))
     return SmoothedPredictions(labels, votes)
+
+
+def examples_per_chunk(batch_size: int, copies: int) -> int:
+    """Examples whose copies fill one forward pass (the unit the draws are seeded by)."""
+    return max(1, batch_size // copies)
 
 
 def _vote_synonyms(model, tokenizer, task, chunk, settings, synonyms, max_length, chunk_number, device):

@@ -36,8 +36,18 @@ class LoopState:
     train_seconds: float = 0.0
 
 
+def process_rng_state() -> dict[str, torch.Tensor]:
+    """This process's generators (several processes each draw their own dropout and noise)."""
+    state = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state()
+    return state
+
+
 def save_checkpoint(stage_dir: Path, model: PairClassifier, tokenizer, optimizer, state: LoopState,
-                    heads: dict[str, list[str]]) -> Path:
+                    heads: dict[str, list[str]], process_rng: list[dict] | None = None) -> Path:
+    """`process_rng`: every process's `process_rng_state()`, in process order, when several
+    processes train (each resumes with its own generators)."""
     name = f"checkpoint-{state.step:07d}"
     final = stage_dir / name
     staging = stage_dir / f".{name}.tmp"
@@ -48,6 +58,9 @@ def save_checkpoint(stage_dir: Path, model: PairClassifier, tokenizer, optimizer
     if torch.cuda.is_available():
         for i, rng in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"rng.cuda.{i}"] = rng
+    for index, generators in enumerate(process_rng or []):
+        for kind, value in generators.items():
+            tensors[f"rng.process{index}.{kind}"] = value
     save_file(tensors, str(staging / STATE_TENSORS))
     write_json(staging / STATE_JSON, {"loop": asdict(state), "optimizer": layout})
     shutil.rmtree(final, ignore_errors=True)
@@ -67,8 +80,9 @@ def latest_checkpoint(stage_dir: Path) -> Path | None:
     return folder if (folder / STATE_JSON).is_file() else None
 
 
-def restore_checkpoint(folder: Path, model: PairClassifier, optimizer) -> LoopState:
-    """Load weights, optimizer and RNG from `folder` into live objects; return the loop state."""
+def restore_checkpoint(folder: Path, model: PairClassifier, optimizer, process: int | None = None) -> LoopState:
+    """Load weights, optimizer and RNG from `folder` into live objects; return the loop state.
+    `process`: this process's rank when several processes train."""
     from xrobust.encoders.classifier import load_weights_into
 
     load_weights_into(model, folder)
@@ -79,6 +93,10 @@ def restore_checkpoint(folder: Path, model: PairClassifier, optimizer) -> LoopSt
     cuda_states = [tensors[k] for k in sorted(tensors) if k.startswith("rng.cuda.")]
     if cuda_states and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(cuda_states)
+    if process is not None and f"rng.process{process}.torch" in tensors:
+        torch.set_rng_state(tensors[f"rng.process{process}.torch"])
+        if f"rng.process{process}.cuda" in tensors and torch.cuda.is_available():
+            torch.cuda.set_rng_state(tensors[f"rng.process{process}.cuda"])
     return LoopState(**saved["loop"])
 
 

@@ -16,6 +16,7 @@ import torch
 
 from xrobust.encoders.classifier import PairClassifier, save_classifier
 from xrobust.encoders.devices import autocast_dtype
+from xrobust.encoders.processes import Processes
 from xrobust.evaluation.predict import predict_logits
 from xrobust.robust.augment import Synonyms
 from xrobust.progress import progress_bar, say
@@ -24,7 +25,8 @@ from xrobust.robust.noise import random_noise_loss
 from xrobust.tasks import Example
 from xrobust.training.augmented_batches import AugmentedEpoch, PoolSlot
 from xrobust.training.batching import EncodedPairs, collate, training_batches
-from xrobust.training.checkpoint import LoopState, latest_checkpoint, restore_checkpoint, save_checkpoint
+from xrobust.training.checkpoint import (LoopState, latest_checkpoint, process_rng_state, restore_checkpoint,
+                                         save_checkpoint)
 from xrobust.training.config import TrainConfig
 
 
@@ -143,38 +145,65 @@ def lr_factor(step: int, total: int, warmup: int) -> float:
 
 
 def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: TrainConfig,
-                stage_dir: Path, best_dir: Path) -> LoopState:
-    """Train until `plan.epochs` are done, resuming from `stage_dir`'s latest checkpoint."""
+                stage_dir: Path, best_dir: Path, processes: Processes = Processes()) -> LoopState:
+    """Train until `plan.epochs` are done, resuming from `stage_dir`'s latest checkpoint.
+
+    On N processes (data-parallel) every process builds the same epoch plan; an optimizer
+    step takes the next `gradient_accumulation * N` micro-batches of it, process r those at
+    offsets r, r + N, ..., and the summed gradient is divided by that many: one process with
+    `gradient_accumulation * N` computes the same step. Only the main process writes."""
     device = next(model.parameters()).device
     amp = autocast_dtype(config.precision)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
     optimizer = build_optimizer(model, config)
+    params = [p for g in optimizer.param_groups for p in g["params"]]
     copies = copies_per_epoch(config)
+    per_step = config.gradient_accumulation * processes.count  # global micro-batches per optimizer step
     micro_per_epoch = sum(math.ceil(len(p) * copies / config.batch_size) for p in plan.train.values())
-    steps_per_epoch = math.ceil(micro_per_epoch / config.gradient_accumulation)
+    steps_per_epoch = math.ceil(micro_per_epoch / per_step)
     total_steps = steps_per_epoch * plan.epochs
     warmup = int(config.warmup_ratio * total_steps)
     pad_to = config.max_length if config.pad_to_max_length else None
 
-    _recover_interrupted_save(best_dir)
+    if processes.is_main:
+        _recover_interrupted_save(best_dir)
+    processes.barrier()  # the others read the checkpoint only once the main process has repaired it
+    if processes.distributed:
+        # Each process draws its own dropout masks and noise (copies of one stream would be
+        # correlated), reproducibly; a resumed run restores every process's generators.
+        torch.manual_seed(torch.initial_seed() + 7919 * processes.index)
     checkpoint = latest_checkpoint(stage_dir)
-    state = restore_checkpoint(checkpoint, model, optimizer) if checkpoint else LoopState()
+    rank = processes.index if processes.distributed else None
+    state = restore_checkpoint(checkpoint, model, optimizer, rank) if checkpoint else LoopState()
     if checkpoint:
         say(f"{plan.name}: resuming from {checkpoint.name} (step {state.step}/{total_steps})")
 
     def select() -> None:
         """Score English dev; keep the best weights (model selection on English only)."""
-        scores = {task: _accuracy(model, task, pairs, tokenizer.pad_token_id, config, amp)
+        scores = {task: _accuracy(model, task, pairs, tokenizer.pad_token_id, config, amp, processes)
                   for task, pairs in plan.dev.items()}
         score = sum(scores.values()) / len(scores)
         state.history.append({"step": state.step, "epoch": state.epoch, "dev_accuracy": scores})
         if score > state.best_score:
             state.best_score, state.best_step = score, state.step
-            _save_atomically(model, tokenizer, best_dir, plan.label_names, {"stage": plan.name, "step": state.step})
+            if processes.is_main:
+                _save_atomically(model, tokenizer, best_dir, plan.label_names,
+                                 {"stage": plan.name, "step": state.step})
         shown = ", ".join(f"{t}={a:.4f}" for t, a in scores.items())
         say(f"{plan.name}: step {state.step} English dev {shown} (best {state.best_score:.4f})")
 
+    def checkpoint_now() -> None:
+        generators = processes.gather([process_rng_state()]) if processes.distributed else None
+        if processes.is_main:
+            save_checkpoint(stage_dir, model, tokenizer, optimizer, state, plan.label_names, generators)
+
     def backward(loss: torch.Tensor) -> None:
+        # Each process accumulates its own gradient over any number of backward passes (the
+        # robust objectives call this 1 to K + 1 times per micro-batch, and reach the word
+        # embeddings through `model.word_embeddings()`, outside a DDP wrapper's forward); the
+        # processes average once per optimizer step (`Processes.mean_gradients`, Accelerate's
+        # reduce), before unscaling and clipping. A DDP wrapper would all-reduce on every
+        # backward pass it is not told to skip and needs its own forward for every one.
         with torch.autocast(device.type, enabled=False):  # backward runs outside autocast
             scaler.scale(loss / config.gradient_accumulation).backward()
 
@@ -186,43 +215,48 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
         batches = EpochBatches(plan, config, tokenizer, state.epoch)
         while state.batch_in_epoch < len(batches):
             started = time.perf_counter()  # train_seconds counts training work only, not evaluation or saving
-            task, batch = batches.collated(state.batch_in_epoch, pad_to)
-            batch = {k: v.to(device) for k, v in batch.items()}
-            with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
-                loss = train_on_batch(model, task, batch, config, backward)
-            state.batch_in_epoch += 1
-            state.examples_seen += len(batch["labels"])
-            bar.update(len(batch["labels"]))
-            smoothed_loss = loss if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * loss
-            if state.batch_in_epoch % config.gradient_accumulation and state.batch_in_epoch < len(batches):
-                state.train_seconds += time.perf_counter() - started
-                continue
+            step_end = min(state.batch_in_epoch + per_step, len(batches))
+            examples = 0
+            for number in range(state.batch_in_epoch + processes.index, step_end, processes.count):
+                task, batch = batches.collated(number, pad_to)
+                batch = {k: v.to(device) for k, v in batch.items()}
+                with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+                    loss = train_on_batch(model, task, batch, config, backward)
+                examples += len(batch["labels"])
+                smoothed_loss = loss if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * loss
+            examples = processes.mean_gradients(params, examples)
+            state.batch_in_epoch = step_end
+            state.examples_seen += examples
+            bar.update(examples)
             for group in optimizer.param_groups:
                 group["lr"] = group["base_lr"] * lr_factor(state.step, total_steps, warmup)
             scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]],
-                                           config.max_grad_norm)
+            torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
             scaler.step(optimizer)
             scaler.update()
             optimizer.zero_grad(set_to_none=True)
             state.step += 1
             state.train_seconds += time.perf_counter() - started
-            bar.set_postfix(loss=f"{smoothed_loss:.4f}", train_ex_s=f"{state.examples_seen / state.train_seconds:.1f}")
+            if smoothed_loss is not None:
+                bar.set_postfix(loss=f"{smoothed_loss:.4f}",
+                                train_ex_s=f"{state.examples_seen / state.train_seconds:.1f}")
             if config.eval_every and state.step % config.eval_every == 0:
                 select()
             if config.checkpoint_every and state.step % config.checkpoint_every == 0:
-                save_checkpoint(stage_dir, model, tokenizer, optimizer, state, plan.label_names)
+                checkpoint_now()
         state.epoch += 1
         state.batch_in_epoch = 0
         if not state.history or state.history[-1]["step"] != state.step:
             select()  # every epoch end is a selection point (unless --eval-every just evaluated here)
-        save_checkpoint(stage_dir, model, tokenizer, optimizer, state, plan.label_names)
+        checkpoint_now()
     bar.close()
+    processes.barrier()  # the selected weights and the last checkpoint are on disk for every process
     return state
 
 
-def _accuracy(model, task, pairs: EncodedPairs, pad_id, config: TrainConfig, amp) -> float:
-    logits = predict_logits(model, task, pairs, pad_id, config.eval_batch_size, autocast_dtype=amp)
+def _accuracy(model, task, pairs: EncodedPairs, pad_id, config: TrainConfig, amp, processes: Processes) -> float:
+    logits = predict_logits(model, task, pairs, pad_id, config.eval_batch_size, autocast_dtype=amp,
+                            processes=processes)
     return float((logits.argmax(-1) == torch.tensor(pairs.labels)).float().mean())
 
 

@@ -64,7 +64,9 @@ def _model_positions(name: str) -> int | None:
         raise UserError(f"{config_path}: not a readable model config ({err})") from None
     positions = model_config.get("max_position_embeddings")
     if not isinstance(positions, int):
-        return None  # relative positions (e.g. DeBERTa): no hard limit to check
+        return None  # no position table: no hard limit to check
+    if model_config.get("relative_attention") and not model_config.get("position_biased_input", True):
+        return None  # DeBERTa-v2/v3: relative positions only (bucketed), its table is never added to the input
     # XLM-R-style models number positions after the padding index (pad_token_id + 1 slots).
     offset = model_config.get("pad_token_id", 0) + 1 if model_config.get("model_type") in ("xlm-roberta", "roberta") else 0
     return positions - offset

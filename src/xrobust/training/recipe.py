@@ -3,6 +3,11 @@
 
 Running the same command again resumes: finished stages are skipped, an unfinished stage
 continues from its latest checkpoint, and a finished run just reports its metrics.
+
+Under a launcher (`torchrun`, `accelerate launch`) every process runs this recipe: each reads
+and tokenizes the data itself (no process waits for another's files), trains its share of
+every step (loop.py) and scores its share of the evaluation; only the main process writes
+the run directory, and the others wait for it where they read what it wrote.
 """
 
 import dataclasses
@@ -12,8 +17,9 @@ from pathlib import Path
 import torch
 
 from xrobust.encoders.classifier import PairClassifier, load_weights_into
-from xrobust.encoders.devices import Precision, pick_device, resolve_precision
+from xrobust.encoders.devices import Precision, resolve_precision
 from xrobust.encoders.loading import load_encoder, resolve_encoder
+from xrobust.encoders.processes import current_processes
 from xrobust.errors import UserError
 from xrobust.evaluation.zero_shot import evaluate_languages
 from xrobust.lexicon.synonym_sources import SynonymLexicon, load_synonyms
@@ -42,6 +48,7 @@ def default_output_dir(config: TrainConfig) -> str:
 
 def run_training(config: TrainConfig) -> Path:
     config.validate()
+    processes = current_processes(config.device)
     run_dir = Path(config.output_dir or default_output_dir(config))
     if (run_dir / "config.json").is_file():
         _same_run(run_dir, config)  # a folder holding another run is refused first
@@ -108,11 +115,16 @@ def run_training(config: TrainConfig) -> Path:
     if config.method == "rs-da":  # the tables every rs-da batch draws its substitutions from, per language
         synonyms, rs_da_record = _rs_da_synonyms(config, stage_data, data_files)
     check_evaluation_files(config)  # found now, not after training
-    device = pick_device(config.device)
-    precision = _start_or_resume(run_dir, config, source.description, data_files, inherited,
-                                 resolve_precision(config.precision, device))
+    device = processes.device
+    requested = resolve_precision(config.precision, device)
+    # on_main: once every process has read the folder, the main process writes into it
+    precision = processes.on_main(lambda: _start_or_resume(run_dir, config, source.description, data_files,
+                                                            inherited, requested, processes.count))
     say(f"precision: {precision.name} ({precision.reason})")
-    if rs_da_record:
+    if processes.distributed:
+        say(f"{processes.count} processes on {device.type}: each optimizer step takes "
+            f"{config.batch_size} x {config.gradient_accumulation} x {processes.count} pairs")
+    if rs_da_record and processes.is_main:
         _record_in_config(run_dir, "rs_da", rs_da_record)
     loop_config = dataclasses.replace(config, precision=precision.name)  # what the loop computes in
 
@@ -143,20 +155,10 @@ def run_training(config: TrainConfig) -> Path:
         if (stage_dir / "stage.json").is_file():
             say(f"{plan.name}: finished earlier, reusing its selected weights")
         else:
-            state = train_stage(plan, model, tokenizer, loop_config, stage_dir, best_dir)
-            write_json(stage_dir / "stage.json", {
-                "name": plan.name, "tasks": list(plan.train), "epochs": plan.epochs,
-                "languages": sorted({lang for t in plan.train for lang in used[plan.name, t]["languages"]}),
-                "sources": [used[plan.name, t] for t in plan.train],
-                "data_files": stage_files[plan.name],  # rows and sha256 of each: config.json's data_files
-                "train_examples": {t: len(p) for t, p in plan.train.items()},
-                "dev_examples": {t: len(p) for t, p in plan.dev.items()},
-                "steps": state.step, "best_step": state.best_step, "best_dev_score": state.best_score,
-                "history": state.history, "train_seconds": round(state.train_seconds, 2),
-                "train_examples_per_second": round(state.examples_seen / max(state.train_seconds, 1e-9), 2),
-                "selected": str(best_dir.relative_to(run_dir)),
-            })
-            discard_resume_state(stage_dir)  # the stage is done: its ~0.5 GB resume checkpoint is not needed
+            state = train_stage(plan, model, tokenizer, loop_config, stage_dir, best_dir, processes)
+            if processes.is_main:
+                _write_stage(run_dir, stage_dir, best_dir, plan, state, used, stage_files)
+            processes.barrier()  # stage.json and the selected weights are on disk for every process
         load_weights_into(model, best_dir)  # model selection: carry the best weights on
 
     # 4. Zero-shot evaluation of the selected model in every target language.
@@ -166,7 +168,9 @@ def run_training(config: TrainConfig) -> Path:
         model, tokenizer, task, config.data_dir, config.eval_split, languages,
         max_examples=config.max_eval_examples, max_length=config.max_length,
         batch_size=config.eval_batch_size, output_dir=run_dir, blank_policy=config.blank_policy,
-        seed=config.seed, autocast_dtype=precision.autocast_dtype, exclude_ids=eval_excluded)
+        seed=config.seed, autocast_dtype=precision.autocast_dtype, exclude_ids=eval_excluded, processes=processes)
+    if not processes.is_main:
+        return run_dir
     stages = [read_json(run_dir / p.name / "stage.json") for p in plans]
     # the lineage as recorded when the run started (a resumed run keeps it even if the source moved)
     recorded = read_json(run_dir / "config.json").get("inherited")
@@ -189,6 +193,24 @@ def run_training(config: TrainConfig) -> Path:
     accuracy_plot(metrics, run_dir / "accuracy.png")
     print(accuracy_table(metrics))
     return run_dir
+
+
+def _write_stage(run_dir: Path, stage_dir: Path, best_dir: Path, plan: StagePlan, state, used: dict,
+                 stage_files: dict) -> None:
+    """stage.json: what the finished stage trained on and how it went; then drop its resume state."""
+    write_json(stage_dir / "stage.json", {
+        "name": plan.name, "tasks": list(plan.train), "epochs": plan.epochs,
+        "languages": sorted({lang for t in plan.train for lang in used[plan.name, t]["languages"]}),
+        "sources": [used[plan.name, t] for t in plan.train],
+        "data_files": stage_files[plan.name],  # rows and sha256 of each: config.json's data_files
+        "train_examples": {t: len(p) for t, p in plan.train.items()},
+        "dev_examples": {t: len(p) for t, p in plan.dev.items()},
+        "steps": state.step, "best_step": state.best_step, "best_dev_score": state.best_score,
+        "history": state.history, "train_seconds": round(state.train_seconds, 2),
+        "train_examples_per_second": round(state.examples_seen / max(state.train_seconds, 1e-9), 2),
+        "selected": str(best_dir.relative_to(run_dir)),
+    })
+    discard_resume_state(stage_dir)  # the stage is done: its ~0.5 GB resume checkpoint is not needed
 
 
 def _rs_da_synonyms(config: TrainConfig, stage_data: list, data_files: dict) -> tuple[SynonymLexicon, dict]:
@@ -255,19 +277,26 @@ def _same_run(run_dir: Path, config: TrainConfig) -> bool:
 
 
 def _start_or_resume(run_dir: Path, config: TrainConfig, encoder_description: str, data_files: dict,
-                     inherited: list[InheritedStage], precision: Precision) -> Precision:
+                     inherited: list[InheritedStage], precision: Precision, processes: int) -> Precision:
     """Write the run's config.json, or check it is this run's; return the precision to use
-    (a resumed run keeps the one it started with, wherever `auto` now points)."""
+    (a resumed run keeps the one it started with, wherever `auto` now points). A run resumes
+    on as many processes as it started on: the optimizer steps and the learning-rate
+    schedule are counted in steps of `processes` micro-batch shares."""
     if (run_dir / "config.json").is_file():
         _same_run(run_dir, config)
+        recorded = read_json(run_dir / "config.json")
+        started_on = recorded.get("processes", 1)
+        if started_on != processes:
+            raise UserError(f"--output-dir {run_dir}: this run was started on {started_on} process(es); resume it "
+                            f"on {started_on} (now {processes})")
         say(f"{run_dir}: resuming")
-        recorded = read_json(run_dir / "config.json").get("precision")
-        return Precision(**recorded) if recorded else precision
+        return Precision(**recorded["precision"]) if recorded.get("precision") else precision
     if run_dir.exists() and any(run_dir.iterdir()):
         raise UserError(f"--output-dir {run_dir}: exists and is not an xrobust run; choose another")
     write_json(run_dir / "config.json", {
         "config": config.to_dict(),
         "precision": dataclasses.asdict(precision),  # what `precision` (auto included) resolved to, and why
+        "processes": processes,  # data-parallel processes: each optimizer step is batch x accumulation x this
         "encoder": encoder_description,
         # stages the starting encoder went through in other runs (see results/lineage.py)
         "inherited": [s.to_dict() for s in inherited],
