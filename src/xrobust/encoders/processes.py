@@ -151,9 +151,10 @@ def current_processes(device: str = "auto") -> Processes:
     on_cpu = pick_device(device).type == "cpu"
     state = PartialState(cpu=on_cpu)
     processes = Processes(state.process_index, state.num_processes, torch.device("cpu") if on_cpu else state.device)
-    if not processes.is_main:
+    if not processes.is_main and not getattr(sys.stdout, "xrobust_silenced", False):
         from xrobust.progress import silence
 
         silence()
         sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (for the life of the process)
+        sys.stdout.xrobust_silenced = True  # a second command in the same process (tests) finds it so
     return processes
