@@ -31,8 +31,8 @@ import unicodedata
 import regex as re
 
 from xrobust.attacks.transformations import keep_valid
-from xrobust.attacks.transformations.typo_cjk import (CjkTypos, hangul_edits, is_hangul, known_han_characters,
-                                                      uses_cjk_model)
+from xrobust.attacks.transformations.typo_cjk import (CjkTypos, hangul_edits, is_hangul, keyboard_neighbours,
+                                                      known_han_characters, uses_cjk_model)
 from xrobust.lexicon.words import script_of
 
 TYPO_MODELS = ("script", "codepoint")
@@ -43,17 +43,6 @@ HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", 
               "A": "А", "B": "В", "E": "Е", "H": "Н", "K": "К", "M": "М", "O": "О", "P": "Р", "T": "Т",
               "X": "Х", "v": "ν", "u": "υ"}
 HOMOGLYPHS.update({v: k for k, v in list(HOMOGLYPHS.items())})
-
-
-def keyboard_neighbours(rows: tuple[str, ...]) -> dict[str, str]:
-    """Keys left/right in the same row and the keys at the same index one row up or down."""
-    out = {}
-    for r, row in enumerate(rows):
-        for i, key in enumerate(row):
-            near = [row[j] for j in (i - 1, i + 1) if 0 <= j < len(row)]
-            near += [rows[o][i] for o in (r - 1, r + 1) if 0 <= o < len(rows) and i < len(rows[o])]
-            out[key] = "".join(near)
-    return out
 
 
 KEYBOARD = {**keyboard_neighbours(QWERTY_ROWS), **keyboard_neighbours(JCUKEN_ROWS)}

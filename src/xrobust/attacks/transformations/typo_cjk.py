@@ -173,7 +173,9 @@ def long_vowel_edits(word: str):
         yield word + LONG_VOWEL
 
 
-def _keyboard(rows: tuple[str, ...]) -> dict[str, str]:
+def keyboard_neighbours(rows: tuple[str, ...]) -> dict[str, str]:
+    """Keys left/right in the same row and the keys at the same index one row up or down
+    (every keyboard typo model: QWERTY and JCUKEN in typo.py, Dubeolsik here)."""
     out = {}
     for r, row in enumerate(rows):
         for i, key in enumerate(row):
@@ -183,7 +185,7 @@ def _keyboard(rows: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-DUBEOLSIK = _keyboard(DUBEOLSIK_ROWS)
+DUBEOLSIK = keyboard_neighbours(DUBEOLSIK_ROWS)
 
 
 def syllable_edits(syllable: str) -> list[str]:
