@@ -27,12 +27,12 @@ import torch
 
 from xrobust.attacks.recipes import RecipeInputs, build_recipe
 from xrobust.attacks.text import AttackText
+from xrobust.encoders.checkpoints import pick_head, resolve_checkpoint
 from xrobust.encoders.classifier import load_classifier
-from xrobust.evaluation.checkpoint_eval import pick_head, resolve_checkpoint
-from xrobust.evaluation.predict import predict_logits
+from xrobust.encoders.pairs import EncodedPairs
+from xrobust.encoders.predict import predict_logits
 from xrobust.tasks import evenly_spaced, get_task, load_examples
 from xrobust.tasks.xtreme import data_dir_from
-from xrobust.training.batching import EncodedPairs
 
 
 def attack_all(attack, examples, target_rows: int) -> dict:

@@ -26,8 +26,9 @@ import torch
 from xrobust.encoders.classifier import PairClassifier
 from xrobust.encoders.devices import read_cpu_flags
 from xrobust.encoders.loading import load_encoder, resolve_encoder
+from xrobust.encoders.pairs import collate, encode_pairs
 from xrobust.tasks import get_task, load_examples
-from xrobust.training.batching import collate, encode_pairs, training_batches
+from xrobust.training.batching import training_batches
 
 PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
 

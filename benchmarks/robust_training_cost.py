@@ -24,10 +24,10 @@ import torch
 
 from xrobust.encoders.classifier import PairClassifier
 from xrobust.encoders.loading import load_encoder, resolve_encoder
+from xrobust.encoders.pairs import encode_pairs
 from xrobust.lexicon.synonyms import SynonymTable, default_synonyms_path
 from xrobust.tasks import get_task, load_examples
 from xrobust.tasks.xtreme import data_dir_from
-from xrobust.training.batching import encode_pairs
 from xrobust.training.config import METHODS, TrainConfig
 from xrobust.training.loop import EpochBatches, StagePlan, build_optimizer, train_on_batch
 

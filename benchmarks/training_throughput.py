@@ -27,9 +27,9 @@ import torch
 
 from xrobust.encoders.classifier import PairClassifier
 from xrobust.encoders.loading import load_encoder, resolve_encoder
-from xrobust.evaluation.predict import predict_logits
+from xrobust.encoders.pairs import EncodedPairs, encode_pairs
+from xrobust.encoders.predict import predict_logits
 from xrobust.tasks import get_task, load_examples
-from xrobust.training.batching import EncodedPairs, encode_pairs
 from xrobust.training.config import TrainConfig
 from xrobust.training.loop import StagePlan, train_stage
 

@@ -12,9 +12,9 @@ from xrobust.attacks.constraints import MaxWordsChanged, MinSimilarity, Modifiab
 from xrobust.attacks.text import AttackText, Position
 from xrobust.cli import main
 from xrobust.encoders.classifier import PairClassifier, load_classifier, save_classifier
-from xrobust.evaluation.predict import predict_logits
+from xrobust.encoders.pairs import encode_pairs
+from xrobust.encoders.predict import predict_logits
 from xrobust.tasks import Example, get_task
-from xrobust.training.batching import encode_pairs
 
 
 @pytest.fixture(scope="module")

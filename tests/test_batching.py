@@ -2,8 +2,9 @@
 
 import torch
 
+from xrobust.encoders.pairs import EncodedPairs, collate, encode_pairs, inference_batches
 from xrobust.tasks import Example, get_task
-from xrobust.training.batching import EncodedPairs, collate, encode_pairs, inference_batches, training_batches
+from xrobust.training.batching import training_batches
 
 
 def test_training_batches_cover_every_example_once_and_repeat_for_a_seed():

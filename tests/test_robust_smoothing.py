@@ -4,12 +4,12 @@ import numpy as np
 import torch
 from robust_fixtures import tiny_classifier
 
-from xrobust.evaluation.predict import predict_logits
+from xrobust.encoders.pairs import encode_pairs
+from xrobust.encoders.predict import predict_logits
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.robust.settings import EmbeddingNoise, SmoothingSettings
 from xrobust.robust.smoothing import majority_vote, smoothed_predict
 from xrobust.tasks import Example, get_task
-from xrobust.training.batching import encode_pairs
 
 WORDS = "the big cat sat on a mat near old river while young people sang quite loudly".split()
 

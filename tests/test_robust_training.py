@@ -38,7 +38,7 @@ def test_every_method_trains_through_the_loop(method, tiny_model_dir, monkeypatc
     from robust_fixtures import PAIRS, tiny_classifier
 
     from xrobust.tasks import get_task
-    from xrobust.training.batching import encode_pairs
+    from xrobust.encoders.pairs import encode_pairs
 
     monkeypatch.setattr(loop, "save_checkpoint", lambda *a, **k: None)
     monkeypatch.setattr(loop, "_save_atomically", lambda *a, **k: None)
@@ -59,7 +59,7 @@ def test_every_method_trains_through_the_loop(method, tiny_model_dir, monkeypatc
 
 def rs_da_plan(tokenizer, examples, table):
     from xrobust.tasks import get_task
-    from xrobust.training.batching import encode_pairs
+    from xrobust.encoders.pairs import encode_pairs
 
     return StagePlan("s", {"pawsx": encode_pairs(tokenizer, examples, get_task("pawsx"), 32)}, {},
                      {"pawsx": ["0", "1"]}, 1, train_examples={"pawsx": examples}, synonyms=table)

@@ -10,8 +10,8 @@ curve (accuracy per eps) is reported with the mean token-embedding norm, for sca
 
 import torch
 
+from xrobust.encoders.pairs import EncodedPairs, collate, inference_batches
 from xrobust.progress import progress_bar
-from xrobust.training.batching import EncodedPairs, collate, inference_batches
 
 
 def pgd_accuracy_curve(model, head: str, pairs: EncodedPairs, pad_id: int, special_ids, eps_values,

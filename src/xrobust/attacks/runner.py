@@ -29,19 +29,19 @@ from pathlib import Path
 import torch
 
 from xrobust.attacks.attack import AttackResult
+from xrobust.attacks.constraints import MaxWordsChanged, ModifiableSides
 from xrobust.attacks.metrics import markdown_table, pgd_table, summarize_languages
 from xrobust.attacks.pgd import pgd_accuracy_curve
-from xrobust.attacks.constraints import MaxWordsChanged, ModifiableSides
 from xrobust.attacks.recipes import PGD_RECIPE, RecipeInputs, build_recipe, check_recipe_languages
 from xrobust.attacks.text import AttackText
+from xrobust.encoders.checkpoints import pick_head, resolve_checkpoint
 from xrobust.encoders.classifier import load_classifier
+from xrobust.encoders.pairs import encode_pairs
 from xrobust.encoders.processes import Processes, current_processes
 from xrobust.errors import UserError
-from xrobust.evaluation.checkpoint_eval import pick_head, resolve_checkpoint
+from xrobust.progress import progress_bar
 from xrobust.results.rundir import read_json, write_json
 from xrobust.tasks import Example, evenly_spaced, get_task, load_examples
-from xrobust.training.batching import encode_pairs
-from xrobust.progress import progress_bar
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import torch
 
+from xrobust.encoders.pairs import EncodedPairs, collate, inference_batches
+from xrobust.encoders.predict import predict_logits
 from xrobust.errors import UserError
-from xrobust.evaluation.predict import predict_logits
-from xrobust.training.batching import EncodedPairs, collate, inference_batches
 
 Row = tuple[tuple[int, ...], tuple[int, ...] | None]  # (input_ids, token_type_ids or None), unpadded
 

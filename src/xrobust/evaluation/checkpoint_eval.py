@@ -5,50 +5,22 @@ from pathlib import Path
 
 import torch
 
-from xrobust.encoders.classifier import HEAD_CONFIG, load_classifier
+from xrobust.encoders.checkpoints import pick_head, resolve_checkpoint
+from xrobust.encoders.classifier import load_classifier
 from xrobust.encoders.devices import resolve_precision
+from xrobust.encoders.pairs import encode_pairs
+from xrobust.encoders.predict import predict_logits
 from xrobust.encoders.processes import Processes, current_processes
-from xrobust.errors import UserError
 from xrobust.evaluation.generalized import (GENERALIZED_JSON, GENERALIZED_PNG, generalized_accuracy, load_parallel,
                                             plot_heatmap)
-from xrobust.evaluation.predict import predict_logits
 from xrobust.evaluation.smoothed import evaluate_smoothed, smoothed_predict_sharded
 from xrobust.evaluation.zero_shot import evaluate_languages
 from xrobust.lexicon.synonym_sources import SynonymLexicon, check_covered, load_synonyms
 from xrobust.lexicon.synonyms import default_synonyms_path
-from xrobust.robust.settings import SmoothingSettings
 from xrobust.results.plots import accuracy_plot
 from xrobust.results.rundir import read_json, write_json
+from xrobust.robust.settings import SmoothingSettings
 from xrobust.tasks import get_task, parse_languages
-from xrobust.training.batching import encode_pairs
-
-
-def resolve_checkpoint(path: str) -> tuple[Path, Path | None]:
-    """(checkpoint folder, run directory or None) from a run directory or a checkpoint folder."""
-    folder = Path(path)
-    if not folder.exists():
-        raise UserError(f"CHECKPOINT {folder}: no such folder")
-    if (folder / HEAD_CONFIG).is_file():
-        run_dir = folder.parent if (folder.parent / "config.json").is_file() else None
-        return folder, run_dir
-    if (folder / "model" / HEAD_CONFIG).is_file():
-        return folder / "model", folder
-    if (folder / "config.json").is_file() and "config" in read_json(folder / "config.json"):
-        raise UserError(f"CHECKPOINT {folder}: an xrobust run that has not finished training (no selected model "
-                        "yet); run the same `xrobust train` command to resume it")
-    raise UserError(f"CHECKPOINT {folder}: neither a run directory (with model/) nor an xrobust checkpoint folder")
-
-
-def pick_head(head_config: dict, task_name: str, option: str = "--task") -> str:
-    """The head that scores `task_name`: its own, or one with the same labels (MNLI <-> XNLI)."""
-    task = get_task(task_name)
-    if task_name in head_config["heads"]:
-        return task_name
-    for head, labels in head_config["heads"].items():
-        if tuple(labels) == task.label_names:
-            return head
-    raise UserError(f"{option} {task_name}: the checkpoint has heads for {', '.join(head_config['heads'])} "
-                    f"whose labels differ from {task_name}'s")
 
 
 def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: str | None, data_dir,

@@ -6,13 +6,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from xrobust.encoders.pairs import encode_pairs
+from xrobust.encoders.predict import predict_logits
 from xrobust.encoders.processes import Processes
 from xrobust.evaluation.accuracy import accuracy_with_ci
-from xrobust.evaluation.predict import predict_logits
 from xrobust.progress import progress_bar
 from xrobust.results.rundir import write_jsonl
 from xrobust.tasks import TaskSpec, evenly_spaced, load_examples
-from xrobust.training.batching import encode_pairs
 
 
 def evaluate_languages(model, tokenizer, task: TaskSpec, data_dir, split: str, languages, *,

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from xrobust.encoders.pairs import collate, encode_pairs
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.robust.augment import perturb_examples
 from xrobust.robust.noise import model_inputs, sample_noise
 from xrobust.robust.settings import SmoothingSettings
 from xrobust.tasks import Example, TaskSpec
-from xrobust.training.batching import collate, encode_pairs
 
 
 @dataclass

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 import torch
 
+from xrobust.encoders.pairs import EncodedPairs, encode_pairs
 from xrobust.robust.augment import Synonyms, augmented_copies
 from xrobust.robust.settings import SubstitutionRule
 from xrobust.tasks import Example, get_task
-from xrobust.training.batching import POOL_BATCHES, EncodedPairs, encode_pairs
+from xrobust.training.batching import POOL_BATCHES
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,16 @@ import torch
 
 from xrobust.encoders.classifier import PairClassifier, save_classifier
 from xrobust.encoders.devices import autocast_dtype
+from xrobust.encoders.pairs import EncodedPairs, collate
+from xrobust.encoders.predict import predict_logits
 from xrobust.encoders.processes import Processes
-from xrobust.evaluation.predict import predict_logits
-from xrobust.robust.augment import Synonyms
 from xrobust.progress import progress_bar, say
 from xrobust.robust.adversarial import freelb_step, pgd_step
+from xrobust.robust.augment import Synonyms
 from xrobust.robust.noise import random_noise_loss
 from xrobust.tasks import Example
 from xrobust.training.augmented_batches import AugmentedEpoch, PoolSlot
-from xrobust.training.batching import EncodedPairs, collate, training_batches
+from xrobust.training.batching import training_batches
 from xrobust.training.checkpoint import (LoopState, latest_checkpoint, process_rng_state, restore_checkpoint,
                                          save_checkpoint)
 from xrobust.training.config import TrainConfig

@@ -19,6 +19,7 @@ import torch
 from xrobust.encoders.classifier import PairClassifier, load_weights_into
 from xrobust.encoders.devices import Precision, resolve_precision
 from xrobust.encoders.loading import load_encoder, resolve_encoder
+from xrobust.encoders.pairs import encode_pairs
 from xrobust.encoders.processes import current_processes
 from xrobust.errors import UserError
 from xrobust.evaluation.zero_shot import evaluate_languages
@@ -31,7 +32,6 @@ from xrobust.results.report import accuracy_table
 from xrobust.results.rundir import environment, file_sha256, read_json, write_json
 from xrobust.tasks import evenly_spaced, get_task, load_examples, parse_languages
 from xrobust.tasks.sources import TrainingSource, evenly_spaced_excluding, spread_over_languages
-from xrobust.training.batching import encode_pairs
 from xrobust.training.checkpoint import discard_resume_state
 from xrobust.training.config import TrainConfig
 from xrobust.training.loop import StagePlan, train_stage

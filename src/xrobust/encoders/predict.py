@@ -2,8 +2,8 @@
 
 import torch
 
+from xrobust.encoders.pairs import EncodedPairs, collate, inference_batches
 from xrobust.encoders.processes import Processes
-from xrobust.training.batching import EncodedPairs, collate, inference_batches
 
 
 @torch.no_grad()
