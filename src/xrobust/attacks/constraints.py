@@ -13,6 +13,7 @@ against every constraint; the runner and the tests use it.
 """
 
 import math
+from collections.abc import Callable
 
 from xrobust.attacks.goal import SCORE_DECIMALS
 from xrobust.attacks.scoring import ExampleCache, ModelRunner, Vectors, drive, lookup
@@ -41,14 +42,12 @@ class ModifiableSides:
 
 
 class ProtectedWords:
-    """Words of a kind that stay as they are; with `no_insert`, no replacement may be of that
-    kind either. Subclasses name the kind (`protected(word, language)`)."""
+    """Words of a kind (`is_protected(word, language)`) stay as they are; with `no_insert`, no
+    replacement may be of that kind either. The subclasses below name the kind, so that
+    `violations()` reports which guard refused a change."""
 
-    def __init__(self, no_insert: bool = True):
-        self.no_insert = no_insert
-
-    def protected(self, word: str, language: str) -> bool:
-        raise NotImplementedError
+    def __init__(self, is_protected: Callable[[str, str], bool], no_insert: bool = True):
+        self.protected, self.no_insert = is_protected, no_insert
 
     def may_change(self, text: AttackText, position: Position) -> bool:
         return not self.protected(text.word_at(position), text.languages[position.side])
@@ -66,18 +65,15 @@ class NoStopwords(ProtectedWords):
     are often function words ("aufgestellt" -> "nicht"); synonym tables rarely list them."""
 
     def __init__(self, no_insert: bool = False):
-        super().__init__(no_insert)
-
-    def protected(self, word: str, language: str) -> bool:
-        return is_stopword(word, language)
+        super().__init__(is_stopword, no_insert)
 
 
 class NoNegations(ProtectedWords):
     """Negations (lexicon/negations.py) are neither changed nor inserted: either turns a
     paraphrase or an entailment into a contradiction."""
 
-    def protected(self, word: str, language: str) -> bool:
-        return is_negation(word, language)
+    def __init__(self):
+        super().__init__(is_negation)
 
 
 class NoNumberEdits(ProtectedWords):
@@ -85,8 +81,8 @@ class NoNumberEdits(ProtectedWords):
     nor inserted: `第 39 話` -> `第 339 話` names another episode, a label change rather than a
     perturbation. On by default in every word-level recipe; `--edit-numbers` lifts it."""
 
-    def protected(self, word: str, language: str) -> bool:
-        return is_number(word, language)
+    def __init__(self):
+        super().__init__(is_number)
 
 
 class MaxWordsChanged:
