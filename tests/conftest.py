@@ -78,3 +78,14 @@ def write_tiny_data(tmp_path: Path) -> Path:
     write_tsv(tmp_path / "mnli" / "train.tsv", nli * 8)
     write_tsv(tmp_path / "mnli" / "dev.tsv", nli)
     return root
+
+
+@pytest.fixture(scope="module")
+def tiny_pawsx_classifier(tiny_model_dir):
+    """(PairClassifier with a pawsx head in eval mode, tokenizer) on the tiny encoder."""
+    from transformers import AutoModel, AutoTokenizer
+
+    from xrobust.encoders.classifier import PairClassifier
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    return PairClassifier(AutoModel.from_pretrained(tiny_model_dir), {"pawsx": 2}).eval(), tokenizer

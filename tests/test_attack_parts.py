@@ -69,18 +69,8 @@ def test_typos_are_deterministic_single_words_in_any_script():
     assert "hiuse" in Typos(max_candidates=200).candidates("house", "en")  # o -> i on the keyboard
 
 
-@pytest.fixture(scope="module")
-def tiny_classifier(tiny_model_dir):
-    from transformers import AutoModel, AutoTokenizer
-
-    from xrobust.encoders.classifier import PairClassifier
-
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
-    return PairClassifier(AutoModel.from_pretrained(tiny_model_dir), {"pawsx": 2}).eval(), tokenizer
-
-
-def test_embedding_neighbours_come_from_the_language_vocabulary_nearest_first(tiny_classifier):
-    model, tokenizer = tiny_classifier
+def test_embedding_neighbours_come_from_the_language_vocabulary_nearest_first(tiny_pawsx_classifier):
+    model, tokenizer = tiny_pawsx_classifier
     vocabularies = {"en": ["home", "building", "дом", "street", "car", "House"], "ru": ["квартира", "улица", "house"],
                     "zh": ["猫", "狗", "鸟", "房子"]}
     neighbours = EmbeddingNeighbours.from_model(model, tokenizer, vocabularies, max_candidates=5)
@@ -117,8 +107,8 @@ def test_position_constraints():
     assert is_stopword("Der", "de") and not is_stopword("Katze", "de") and not is_stopword("and", "ko")
 
 
-def test_min_similarity_is_batched_cosine_under_the_encoder(tiny_classifier):
-    model, tokenizer = tiny_classifier
+def test_min_similarity_is_batched_cosine_under_the_encoder(tiny_pawsx_classifier):
+    model, tokenizer = tiny_pawsx_classifier
     text = AttackText.from_pair("the cat sat on the mat", "a dog", "en", "en")
     changed = [text.replace(Position("sentence1", 1), w) for w in ("dog", "house", "Paris")]
     check = MinSimilarity(model, tokenizer, 0.0, batch_size=2)
@@ -144,10 +134,10 @@ def test_read_finished_drops_a_torn_last_line_and_rejects_a_bad_middle_line(tmp_
         read_finished(path)
 
 
-def test_sides_tokenized_once_give_the_ids_of_the_pair_call(tiny_classifier):
+def test_sides_tokenized_once_give_the_ids_of_the_pair_call(tiny_pawsx_classifier):
     from xrobust.attacks.scoring import ExampleCache
 
-    _, tokenizer = tiny_classifier
+    _, tokenizer = tiny_pawsx_classifier
     pairs = [("The cat sat on the mat, quietly.", "Die Katze saß auf der Matte."),
              ("猫が座った。" * 5, "A very long second sentence " * 6), ("x", "y")]
     for max_length in (128, 12):  # 12: truncation (longest first) cuts most pairs
@@ -162,12 +152,12 @@ def test_sides_tokenized_once_give_the_ids_of_the_pair_call(tiny_classifier):
     assert len(cache.words) == 6
 
 
-def test_repeated_queries_count_but_are_scored_once(tiny_classifier):
+def test_repeated_queries_count_but_are_scored_once(tiny_pawsx_classifier):
     from xrobust.attacks.attack import SearchProblem
     from xrobust.attacks.goal import MisclassifyGoal, QueryBudget
     from xrobust.attacks.scoring import ExampleCache, ModelRunner, drive
 
-    model, tokenizer = tiny_classifier
+    model, tokenizer = tiny_pawsx_classifier
     runner = ModelRunner(model, tokenizer, "pawsx", batch_size=4)
     text = AttackText.from_pair("the cat sat on the mat", "a dog", "en", "en")
     other = text.replace(Position("sentence1", 1), "dog")

@@ -47,16 +47,6 @@ def small_resources(tmp_path_factory):
     return root / "resources", root / "xtreme"
 
 
-@pytest.fixture(scope="module")
-def tiny_classifier(tiny_model_dir):
-    from transformers import AutoModel, AutoTokenizer
-
-    from xrobust.encoders.classifier import PairClassifier
-
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
-    return PairClassifier(AutoModel.from_pretrained(tiny_model_dir), {"pawsx": 2}).eval(), tokenizer
-
-
 def test_vocabulary_is_the_language_side_without_stopwords_negations_numbers(small_resources):
     resources, data = small_resources
     german = language_vocabulary("de", resources, data)
@@ -68,9 +58,9 @@ def test_vocabulary_is_the_language_side_without_stopwords_negations_numbers(sma
     assert not {"没有", "三", "1990"} & set(chinese.words)
 
 
-def test_neighbors_greedy_candidates_are_words_of_the_language(small_resources, tiny_classifier):
+def test_neighbors_greedy_candidates_are_words_of_the_language(small_resources, tiny_pawsx_classifier):
     resources, data = small_resources
-    model, tokenizer = tiny_classifier
+    model, tokenizer = tiny_pawsx_classifier
     attack = build_recipe("neighbors-greedy", RecipeInputs(
         model, tokenizer, get_task("pawsx"), "pawsx", ("de", "fr", "zh"), resources, data_dir=data,
         max_candidates=50))
@@ -94,9 +84,9 @@ def test_neighbors_greedy_candidates_are_words_of_the_language(small_resources, 
     assert offered > 20
 
 
-def test_neighbors_greedy_never_changes_or_inserts_a_negation_or_number(small_resources, tiny_classifier):
+def test_neighbors_greedy_never_changes_or_inserts_a_negation_or_number(small_resources, tiny_pawsx_classifier):
     resources, data = small_resources
-    model, tokenizer = tiny_classifier
+    model, tokenizer = tiny_pawsx_classifier
     for language, rows in DATA.items():
         attack = build_recipe("neighbors-greedy", RecipeInputs(
             model, tokenizer, get_task("pawsx"), "pawsx", (language,), resources, data_dir=data,
@@ -113,14 +103,14 @@ def test_neighbors_greedy_never_changes_or_inserts_a_negation_or_number(small_re
                     assert not is_negation(word, language) and not is_number(word, language), change
 
 
-def test_number_constraint_refuses_changed_and_inserted_numbers_and_can_be_lifted(tiny_classifier):
+def test_number_constraint_refuses_changed_and_inserted_numbers_and_can_be_lifted(tiny_pawsx_classifier):
     text = AttackText.from_pair("Episode 39 aired in May.", "第 39 話は五月に放送された。", "en", "ja")
     guard = NoNumberEdits()
     assert not guard.may_change(text, Position("sentence1", 1))  # 39
     assert guard.may_change(text, Position("sentence1", 0))
     assert violations(text, text.replace(Position("sentence1", 0), "Episode3"), [guard]) == ["NoNumberEdits"]
     assert is_number("五月", "ja") and is_number("第九", "zh") and is_number("zwei", "de") and not is_number("Haus", "de")
-    model, tokenizer = tiny_classifier
+    model, tokenizer = tiny_pawsx_classifier
     inputs = RecipeInputs(model, tokenizer, get_task("pawsx"), "pawsx", ("en",), SHARED_DATA)
     assert any(isinstance(c, NoNumberEdits) for c in build_recipe("typo-greedy", inputs).constraints)
     from dataclasses import replace
@@ -143,8 +133,8 @@ SENTENCES = {"zh": "第 39 话讲的是一个国家的历史。", "ja": "第 39 
 
 
 @pytest.fixture(scope="module")
-def typos(tiny_classifier):
-    _, tokenizer = tiny_classifier
+def typos(tiny_pawsx_classifier):
+    _, tokenizer = tiny_pawsx_classifier
     return Typos.for_tokenizer(tokenizer, max_candidates=40, seed=0)
 
 
