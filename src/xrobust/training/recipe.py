@@ -217,10 +217,10 @@ def _rs_da_synonyms(config: TrainConfig, stage_data: list, data_files: dict) -> 
     """The synonym tables of every language the stages train on, and per stage, task and
     language how many pairs rs-da can perturb (a language no source covers trains clean: an
     English table would rewrite German `die` as "died")."""
-    from xrobust.robust.augment import perturbable_by_language
+    from xrobust.robust.augment import perturbable_by_language, side_languages
 
     languages = sorted({lang for _, data, _ in stage_data for train, _ in data.values()
-                        for e in train for lang in e.language.split("-")})
+                        for e in train for lang in side_languages(e)})
     synonyms = load_synonyms(tuple(config.synonym_source), languages,
                              Path(config.synonyms) if config.synonyms else None)
     for path, role in synonyms.files.items():
@@ -265,7 +265,7 @@ def _ranges(numbers: list[int]) -> str:
     return ",".join(out)
 
 
-def _same_run(run_dir: Path, config: TrainConfig) -> bool:
+def _same_run(run_dir: Path, config: TrainConfig) -> None:
     # Settings added since the run was made take their defaults (what the run used).
     path = run_dir / "config.json"
     saved = TrainConfig.from_dict(read_json(path)["config"], str(path)).to_dict()
@@ -273,17 +273,16 @@ def _same_run(run_dir: Path, config: TrainConfig) -> bool:
         changed = sorted(k for k in saved if saved.get(k) != config.to_dict().get(k))
         raise UserError(f"--output-dir {run_dir}: holds a different run (settings differ: {', '.join(changed)}); "
                         "choose another --output-dir or delete it")
-    return True
 
 
 def _start_or_resume(run_dir: Path, config: TrainConfig, encoder_description: str, data_files: dict,
                      inherited: list[InheritedStage], precision: Precision, processes: int) -> Precision:
-    """Write the run's config.json, or check it is this run's; return the precision to use
+    """Write the run's config.json (run_training has checked that an existing one is this
+    run's); return the precision to use
     (a resumed run keeps the one it started with, wherever `auto` now points). A run resumes
     on as many processes as it started on: the optimizer steps and the learning-rate
     schedule are counted in steps of `processes` micro-batch shares."""
     if (run_dir / "config.json").is_file():
-        _same_run(run_dir, config)
         recorded = read_json(run_dir / "config.json")
         started_on = recorded.get("processes", 1)
         if started_on != processes:
