@@ -352,3 +352,27 @@ def test_attacks_batched_across_examples_match_one_example_at_a_time(checkpoint,
     # The same rows were scored (each example's cache is its own), in far fewer, fuller passes.
     assert sum(passes[1]) == sum(passes[0])
     assert len(passes[1]) < 0.6 * len(passes[0])
+
+
+def test_precision_reaches_every_forward_pass_and_is_recorded(checkpoint, loaded, tiny_data, tmp_path, monkeypatch):
+    """--precision bf16: the word attack's scoring and embedding-pgd run their forward passes
+    under bf16 autocast (seen from inside the encoder), robustness.json says so, and a resume
+    in another precision is refused like any other changed setting."""
+    model, _, _ = loaded
+    seen = []
+    hook = model.encoder.register_forward_hook(
+        lambda module, args, output: seen.append(torch.is_autocast_enabled("cpu")
+                                                 and torch.get_autocast_dtype("cpu") == torch.bfloat16))
+    try:
+        out = tmp_path / "out"
+        assert attack(checkpoint, tiny_data, out, "--recipe", "typo-greedy", "--languages", "en",
+                      "--precision", "bf16") == 0
+        assert attack(checkpoint, tiny_data, out, "--recipe", "embedding-pgd", "--languages", "en",
+                      "--eps", "0,0.5", "--pgd-steps", "2", "--precision", "bf16") == 0
+    finally:
+        hook.remove()
+    assert seen and all(seen)
+    recipes = json.loads((out / "robustness.json").read_text())["recipes"]
+    for recipe in ("typo-greedy", "embedding-pgd"):
+        assert recipes[recipe]["precision"] == {"used": "bf16", "reason": "requested"}
+    assert attack(checkpoint, tiny_data, out, "--recipe", "typo-greedy", "--languages", "en") == 2

@@ -122,7 +122,7 @@ def test_the_intermediate_robustness_grid_is_listed_without_running_anything(tmp
 def test_every_unit_of_the_intermediate_robustness_study_has_a_valid_training_config(tmp_path):
     from study_fixtures import RESOURCES
     from xrobust.study.plan import plan_units
-    from xrobust.study.run import RunSettings, cell_config, intermediate_config
+    from xrobust.study.run import RunSettings, attack_config, cell_config, intermediate_config
 
     if not (RESOURCES / "counterfitted_neighbors.json").is_file():
         pytest.skip("rs-da cells check their synonym table")
@@ -134,9 +134,13 @@ def test_every_unit_of_the_intermediate_robustness_study_has_a_valid_training_co
             assert config.training_source().languages == spec.condition(unit.condition).languages
         elif unit.kind == "cell":
             config = cell_config(spec, unit, tmp_path, settings)
+        elif unit.kind == "attack":  # attacks compute in the spec's precision, as training does
+            assert attack_config(spec, unit, tmp_path, settings).precision == spec.precision
+            continue
         else:
             continue
         config.validate()
+        assert config.precision == spec.precision
     multi = intermediate_config(spec, spec.condition("xnli-multi"), 1, tmp_path, settings)
     assert (multi.task, multi.train_split, len(multi.train_languages), multi.max_train_examples) == \
         ("xnli", "dev", 14, 2000)

@@ -20,6 +20,7 @@ def _floats(value: str) -> tuple[float, ...]:
 def add_attack_parser(commands) -> argparse.ArgumentParser:
     from xrobust.attacks.recipes import RECIPE_NAMES
     from xrobust.attacks.runner import AttackConfig
+    from xrobust.encoders.devices import PRECISIONS
 
     d = AttackConfig("", "", "", (), "", "")
     p = commands.add_parser("attack", help="adversarial attacks: robust accuracy per language")
@@ -65,6 +66,9 @@ def add_attack_parser(commands) -> argparse.ArgumentParser:
                         "English) or a per-language JSON table, comma-separated; the first covering a language wins")
     p.add_argument("--eps", type=_floats, default=d.eps, help="embedding-pgd: radii, comma-separated")
     p.add_argument("--pgd-steps", type=int, default=d.pgd_steps)
+    p.add_argument("--precision", default=d.precision, choices=PRECISIONS,
+                   help="fp32, bf16 (autocast), fp16 (GPU) or auto (bf16 where the hardware runs it natively); "
+                        "scores are compared in fp32, and robustness.json records the choice")
     return p
 
 
@@ -98,7 +102,8 @@ def config_from_args(args):
         edit_numbers=args.edit_numbers, typo_model=args.typo_model,
         sides=("sentence1", "sentence2") if args.sides == "both" else (args.sides,),
         beam_width=args.beam_width, embed_languages=args.embed_languages, synonym_sources=args.synonym_sources,
-        sentence1_language=args.sentence1_language, eps=args.eps, pgd_steps=args.pgd_steps)
+        sentence1_language=args.sentence1_language, eps=args.eps, pgd_steps=args.pgd_steps,
+        precision=args.precision)
 
 
 def run_attack(args) -> int:

@@ -112,11 +112,12 @@ class MinSimilarity:
     forward passes; `accepts` and `similarities` answer alone. Similarities are rounded to
     `SCORE_DECIMALS` before the comparison, for the reason scores are (goal.py)."""
 
-    def __init__(self, model, tokenizer, threshold: float, max_length: int = 128, batch_size: int = 32):
+    def __init__(self, model, tokenizer, threshold: float, max_length: int = 128, batch_size: int = 32,
+                 autocast_dtype=None):
         if not -1 <= threshold <= 1:
             raise UserError(f"--min-similarity: {threshold} must be in [-1, 1]")
         self.threshold = threshold
-        self.runner = ModelRunner(model, tokenizer, "", max_length, batch_size)  # the encoder only: no head
+        self.runner = ModelRunner(model, tokenizer, "", max_length, batch_size, autocast_dtype)  # encoder only: no head
 
     def may_change(self, text: AttackText, position: Position) -> bool:
         return True

@@ -15,11 +15,18 @@ from xrobust.progress import progress_bar
 
 
 def pgd_accuracy_curve(model, head: str, pairs: EncodedPairs, pad_id: int, special_ids, eps_values,
-                       steps: int = 10, batch_size: int = 32, desc: str = "embedding-pgd") -> dict:
+                       steps: int = 10, batch_size: int = 32, desc: str = "embedding-pgd",
+                       autocast_dtype=None) -> dict:
     """{"eps": [...], "accuracy": [...], "n": int, "mean_token_norm": float}. A bar counts
-    pairs: each costs len(eps_values) x steps forward/backward passes."""
+    pairs: each costs len(eps_values) x steps forward/backward passes. `autocast_dtype` (bf16,
+    fp16): forward passes under autocast; the perturbation, its projection and the loss stay fp32."""
     model.eval()
     device = next(model.parameters()).device
+
+    def forward(embeds_in, inputs):
+        with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+            return model(head, inputs_embeds=embeds_in, **inputs).float()
+
     correct = torch.zeros(len(eps_values))
     norm_sum, token_count = 0.0, 0
     special = torch.tensor(sorted(special_ids), device=device)
@@ -34,9 +41,9 @@ def pgd_accuracy_curve(model, head: str, pairs: EncodedPairs, pad_id: int, speci
         token_count += int(movable.sum())
         inputs = {k: v for k, v in batch.items() if k != "input_ids"}
         for i, eps in enumerate(eps_values):
-            delta = _pgd_delta(model, head, embeds, inputs, labels, movable, eps, steps)
+            delta = _pgd_delta(forward, embeds, inputs, labels, movable, eps, steps)
             with torch.no_grad():
-                logits = model(head, inputs_embeds=embeds + delta, **inputs)
+                logits = forward(embeds + delta, inputs)
             correct[i] += float((logits.argmax(-1) == labels).sum())
         bar.update(len(indices))
     bar.close()
@@ -45,7 +52,7 @@ def pgd_accuracy_curve(model, head: str, pairs: EncodedPairs, pad_id: int, speci
             "n": n, "steps": steps, "mean_token_norm": norm_sum / max(1, token_count)}
 
 
-def _pgd_delta(model, head, embeds, inputs, labels, movable, eps: float, steps: int) -> torch.Tensor:
+def _pgd_delta(forward, embeds, inputs, labels, movable, eps: float, steps: int) -> torch.Tensor:
     delta = torch.zeros_like(embeds)
     if eps <= 0:
         return delta
@@ -53,7 +60,7 @@ def _pgd_delta(model, head, embeds, inputs, labels, movable, eps: float, steps: 
     for _ in range(steps):
         delta.requires_grad_(True)
         with torch.enable_grad():
-            logits = model(head, inputs_embeds=embeds + delta, **inputs)
+            logits = forward(embeds + delta, inputs)
             loss = torch.nn.functional.cross_entropy(logits, labels, reduction="sum")
             (grad,) = torch.autograd.grad(loss, delta)
         with torch.no_grad():

@@ -60,6 +60,7 @@ class RecipeInputs:
     batch_size: int = 32  # rows (pairs or sentences) per forward pass
     max_length: int = 128
     seed: int = 0
+    autocast_dtype: object = None  # None: fp32; torch.bfloat16 / float16: forward passes under autocast
 
 
 def _constraints(inputs: RecipeInputs, meaning_guards: bool = False) -> list:
@@ -73,13 +74,13 @@ def _constraints(inputs: RecipeInputs, meaning_guards: bool = False) -> list:
     constraints.append(MaxWordsChanged(inputs.max_words_changed))
     if inputs.min_similarity is not None:
         constraints.append(MinSimilarity(inputs.model, inputs.tokenizer, inputs.min_similarity,
-                                         inputs.max_length, inputs.batch_size))
+                                         inputs.max_length, inputs.batch_size, inputs.autocast_dtype))
     return constraints
 
 
 def _attack(inputs: RecipeInputs, transformation, search, meaning_guards: bool = False) -> Attack:
     goal = MisclassifyGoal(ModelRunner(inputs.model, inputs.tokenizer, inputs.head, inputs.max_length,
-                                       inputs.batch_size))
+                                       inputs.batch_size, inputs.autocast_dtype))
     return Attack(goal, transformation, _constraints(inputs, meaning_guards), search, inputs.query_budget)
 
 

@@ -36,6 +36,7 @@ from xrobust.attacks.recipes import PGD_RECIPE, RecipeInputs, build_recipe, chec
 from xrobust.attacks.text import AttackText
 from xrobust.encoders.checkpoints import pick_head, resolve_checkpoint
 from xrobust.encoders.classifier import load_classifier
+from xrobust.encoders.devices import resolve_precision
 from xrobust.encoders.pairs import encode_pairs
 from xrobust.encoders.processes import Processes, current_processes
 from xrobust.errors import UserError
@@ -72,6 +73,7 @@ class AttackConfig:
     sentence1_language: str | None = None  # generalized setting: sentence1 from this language's file
     eps: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
     pgd_steps: int = 10
+    precision: str = "fp32"  # fp32, bf16, fp16 or auto (encoders/devices.py); scores compared in fp32
 
     def output_folder(self, folder: Path, run_dir: Path | None) -> Path:
         return Path(self.output_dir) if self.output_dir else (run_dir or folder) / "attacks" / f"{self.task}-{self.split}"
@@ -92,15 +94,18 @@ def run_attack(config: AttackConfig) -> tuple[dict, Path, str]:
     if processes.distributed:  # one process attacks on the CPU, as it always has
         model.to(processes.device)
     head = pick_head(head_config, config.task)
+    precision = resolve_precision(config.precision, next(model.parameters()).device)
     examples, skipped = {}, {}
     for language in config.languages:
         examples[language], skipped[language] = _load_pairs(config, task, language)
     if config.recipe == PGD_RECIPE:
-        entry = _run_pgd(config, model, tokenizer, task, head, examples, processes)
+        entry = _run_pgd(config, model, tokenizer, task, head, examples, processes, precision.autocast_dtype)
         table = pgd_table(entry["languages"])
     else:
-        entry = _run_word_attack(config, model, tokenizer, task, head, examples, out, processes)
+        entry = _run_word_attack(config, model, tokenizer, task, head, examples, out, processes,
+                                 precision.autocast_dtype)
         table = markdown_table(config.recipe, entry)
+    entry["precision"] = {"used": precision.name, "reason": precision.reason}
     entry["skipped"] = skipped  # rows not attacked, by reason: nothing is dropped silently
     if processes.is_main:
         _merge_robustness(out, config, folder, entry)
@@ -137,14 +142,15 @@ def _load_pairs(config: AttackConfig, task, language: str) -> tuple[list[Example
 
 
 def _run_word_attack(config, model, tokenizer, task, head, examples, out: Path,
-                     processes: Processes = Processes()) -> dict:
+                     processes: Processes = Processes(), autocast_dtype=None) -> dict:
     inputs = RecipeInputs(
         model=model, tokenizer=tokenizer, task=task, head=head, languages=_changeable_languages(config),
         resources=Path(config.resources), sides=_sides(config), max_words_changed=config.max_words_changed,
         min_similarity=config.min_similarity, max_candidates=config.max_candidates, beam_width=config.beam_width,
         embed_languages=config.embed_languages, synonym_sources=config.synonym_sources, query_budget=config.query_budget, batch_size=config.batch_size,
         max_length=config.max_length, seed=config.seed, edit_numbers=config.edit_numbers,
-        typo_model=config.typo_model, data_dir=None if config.data_dir == "hub" else Path(config.data_dir))
+        typo_model=config.typo_model, data_dir=None if config.data_dir == "hub" else Path(config.data_dir),
+        autocast_dtype=autocast_dtype)
     attack = build_recipe(config.recipe, inputs)
     rows_by_language = {}
     for language, pairs in examples.items():
@@ -273,7 +279,8 @@ def merge_process_rows(path: Path, order: dict[str, int]) -> list[dict]:
     return rows
 
 
-def _run_pgd(config, model, tokenizer, task, head, examples, processes: Processes = Processes()) -> dict:
+def _run_pgd(config, model, tokenizer, task, head, examples, processes: Processes = Processes(),
+             autocast_dtype=None) -> dict:
     special = set(tokenizer.all_special_ids)
     curves = {}
     for language, pairs in examples.items():
@@ -281,22 +288,23 @@ def _run_pgd(config, model, tokenizer, task, head, examples, processes: Processe
         encoded = encode_pairs(tokenizer, pairs, task, config.max_length)
         if processes.distributed:
             curves[language] = _pgd_curve_sharded(model, head, encoded, tokenizer.pad_token_id, special, config,
-                                                  processes)
+                                                  processes, autocast_dtype)
         else:
             curves[language] = pgd_accuracy_curve(model, head, encoded, tokenizer.pad_token_id, special, config.eps,
                                                   config.pgd_steps, config.batch_size,
-                                                  desc=f"embedding-pgd {language}")
+                                                  desc=f"embedding-pgd {language}", autocast_dtype=autocast_dtype)
         curves[language]["seconds"] = round(time.perf_counter() - start, 2)
     return {"config": _jsonable(config), "languages": curves}
 
 
-def _pgd_curve_sharded(model, head, encoded, pad_id, special, config, processes: Processes) -> dict:
+def _pgd_curve_sharded(model, head, encoded, pad_id, special, config, processes: Processes,
+                       autocast_dtype=None) -> dict:
     """Each process attacks a block of the pairs; the curve is merged from counts: correct pairs
     per eps, and the token norms weighted by each block's movable tokens."""
     block = encoded.select(processes.shard(len(encoded)))
     tokens = sum(t not in special for ids in block.input_ids for t in ids)  # pgd.py's movable tokens
     curve = (pgd_accuracy_curve(model, head, block, pad_id, special, config.eps, config.pgd_steps,
-                                config.batch_size) if len(block) else None)
+                                config.batch_size, autocast_dtype=autocast_dtype) if len(block) else None)
     parts = processes.gather([(len(block), tokens, curve)])
     n = sum(size for size, _, _ in parts)
     token_count = sum(count for _, count, _ in parts)
@@ -314,6 +322,7 @@ def _check_same_settings(path: Path, config: AttackConfig) -> None:
         settings.pop(key)
     if path.is_file():
         before = read_json(path)
+        before.setdefault("precision", "fp32")  # attacks written before --precision existed ran in fp32
         changed = sorted(k for k in settings if before.get(k) != settings[k])
         if changed:
             raise UserError(f"{path}: this output directory holds an attack with other settings "

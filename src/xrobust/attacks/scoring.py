@@ -94,8 +94,10 @@ def lookup(cache: dict[Row, torch.Tensor], rows: list[Row], kind):
 class ModelRunner:
     """Answers requests with length-sorted forward passes of `batch_size` rows."""
 
-    def __init__(self, model, tokenizer, head: str, max_length: int = 128, batch_size: int = 32):
+    def __init__(self, model, tokenizer, head: str, max_length: int = 128, batch_size: int = 32,
+                 autocast_dtype=None):
         self.model = model
+        self.autocast_dtype = autocast_dtype  # None: fp32; bf16/fp16: forward passes under autocast
         self.tokenizer = tokenizer
         self.head = head
         self.max_length = max_length
@@ -120,7 +122,8 @@ class ModelRunner:
     def logits(self, rows: list[Row]) -> torch.Tensor:
         pairs = _encoded(rows)
         self._count(len(rows))
-        return predict_logits(self.model, self.head, pairs, self.tokenizer.pad_token_id, self.batch_size)
+        return predict_logits(self.model, self.head, pairs, self.tokenizer.pad_token_id, self.batch_size,
+                              autocast_dtype=self.autocast_dtype)
 
     @torch.no_grad()
     def vectors(self, rows: list[Row]) -> torch.Tensor:
@@ -133,7 +136,8 @@ class ModelRunner:
         for indices in inference_batches(pairs.lengths(), self.batch_size):
             batch = {k: v.to(device) for k, v in collate(pairs, indices, self.tokenizer.pad_token_id).items()
                      if k != "labels"}
-            hidden = encoder(**batch).last_hidden_state  # [batch, len, hidden]
+            with torch.autocast(device.type, dtype=self.autocast_dtype, enabled=self.autocast_dtype is not None):
+                hidden = encoder(**batch).last_hidden_state.float()  # [batch, len, hidden]
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
             vectors = torch.nn.functional.normalize(pooled.float(), dim=-1).cpu()

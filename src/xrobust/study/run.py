@@ -88,7 +88,7 @@ def attack_config(spec: StudySpec, unit: Unit, study_dir: Path, settings: RunSet
         checkpoint=_absolute(study_dir, unit.cell), task=spec.task, recipe=attack.recipe, languages=attack.languages,
         data_dir=settings.data_dir, resources=settings.resources, output_dir=_absolute(study_dir, unit.name),
         split=spec.evaluation.split, max_examples=attack.examples, query_budget=attack.query_budget,
-        seed=attack.seed, max_length=dict(spec.train).get("max_length", 128), **extra)
+        seed=attack.seed, max_length=dict(spec.train).get("max_length", 128), precision=spec.precision, **extra)
 
 
 def _absolute(study_dir: Path, name: str) -> str:
@@ -186,7 +186,8 @@ class StudyRun:
             evaluate_checkpoint(_absolute(self.study_dir, unit.cell), self.spec.task, evaluation.split,
                                 ",".join(evaluation.generalized), self.settings.data_dir,
                                 _absolute(self.study_dir, unit.name), evaluation.examples,
-                                dict(self.spec.train).get("eval_batch_size", 64), None, generalized=True)
+                                dict(self.spec.train).get("eval_batch_size", 64), None, generalized=True,
+                                precision=self.spec.precision)
         else:
             raise AssertionError(unit.kind)
 

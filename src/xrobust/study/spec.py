@@ -96,6 +96,13 @@ class StudySpec:
     def method(self, label: str) -> Method:
         return next(m for m in self.methods if m.label == label)
 
+    @property
+    def precision(self) -> str:
+        """[target.train] precision, which every unit computes in: stages, cells, attacks and
+        generalized matrices (set in the spec, not on the command line, so the spec alone
+        reproduces the study)."""
+        return dict(self.train).get("precision", "fp32")
+
 
 def load_spec(path: Path | str, model: str | None = None) -> StudySpec:
     """Read and validate; `model` (the command's --model) replaces the spec's."""
