@@ -37,7 +37,8 @@ def _intermediate_list(value: str) -> list[str]:
 def _add_train_options(p: argparse.ArgumentParser) -> None:
     from xrobust.robust.settings import AUGMENT_MODES, NOISE_KINDS, NORMS
     from xrobust.encoders.devices import PRECISIONS
-    from xrobust.training.config import METHODS, TrainConfig
+    from xrobust.robust.objectives import OBJECTIVES
+    from xrobust.training.config import TrainConfig
 
     d = TrainConfig()
     p.add_argument("--task", help="target task: pawsx, xnli or mnli (required unless --config)")
@@ -47,10 +48,9 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
                         "(repeat the option for several such sources)")
     p.add_argument("--model", default=d.model,
                    help="'default' (packaged multilingual-e5-small, 4-bit weights), a Hugging Face id or a folder")
-    p.add_argument("--method", default=d.method, choices=METHODS,
-                   help="training objective: standard (cross-entropy), rs-da (random synonym substitution), "
-                        "rs-ri (noise on word embeddings), adv (PGD: clean + adversarial loss), freelb "
-                        "(see docs/robust-training.md)")
+    p.add_argument("--method", default=d.method, choices=tuple(OBJECTIVES),
+                   help="training objective: " + "; ".join(f"{o.name}: {o.description}" for o in OBJECTIVES.values())
+                        + " (docs/robust-training.md)")
     p.add_argument("--data-dir", help="XTREME-layout folder, or 'hub' (default: $XROBUST_DATA)")
     p.add_argument("--output-dir", help="run directory (default: runs/<task>-<method>-<model>-s<seed>); "
                    "the same command resumes it")
@@ -135,6 +135,7 @@ def _add_substitution_options(group, lookup_default: str, draw_default: str) -> 
 
 
 def _config_from_args(args) -> "TrainConfig":
+    from xrobust.robust.objectives import OBJECTIVES
     from xrobust.tasks.xtreme import data_dir_from
     from xrobust.training.config import TrainConfig
 
@@ -142,7 +143,7 @@ def _config_from_args(args) -> "TrainConfig":
     values["data_dir"] = str(data_dir_from(args.data_dir))
     values["output_dir"] = args.output_dir or ""
     values["intermediate"] = [source for group in args.intermediate or [] for source in group]
-    if values.get("method") == "rs-da" and not values.get("synonyms"):
+    if OBJECTIVES[values["method"]].needs_synonyms and not values.get("synonyms"):
         from xrobust.lexicon.synonyms import default_synonyms_path
 
         values["synonyms"] = str(default_synonyms_path())  # config.json names the table actually used

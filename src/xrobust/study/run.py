@@ -23,6 +23,7 @@ from xrobust.encoders.loading import reuse_tokenizers
 from xrobust.errors import UserError
 from xrobust.progress import say
 from xrobust.results.rundir import write_text
+from xrobust.robust.objectives import OBJECTIVES
 from xrobust.study.plan import (HEARTBEAT_SECONDS, Unit, intermediate_name, lock_is_fresh, plan_units, shard_units,
                                 state_file, unit_state)
 from xrobust.study.spec import AttackSpec, Condition, StudySpec
@@ -39,7 +40,8 @@ class RunSettings:
 
     def check(self, spec: StudySpec) -> None:
         needs = [a.recipe for a in spec.attacks if a.recipe.startswith(WORD_RESOURCES)]
-        needs += [m.label for m in spec.methods if m.name == "rs-da" and not dict(m.options).get("synonyms")]
+        needs += [m.label for m in spec.methods
+                  if OBJECTIVES[m.name].needs_synonyms and not dict(m.options).get("synonyms")]
         if needs and not (self.resources and Path(self.resources).is_dir()):
             raise UserError(f"--resources: {needs[0]} needs the resources folder (counterfitted_neighbors.json, "
                             f"muse/); {self.resources or 'XROBUST_RESOURCES is not set'}"
@@ -71,7 +73,7 @@ def cell_config(spec: StudySpec, unit: Unit, study_dir: Path, settings: RunSetti
     values.update(task=spec.task, model=model, method=method.name, seed=unit.seed, data_dir=settings.data_dir,
                   output_dir=_absolute(study_dir, unit.name), eval_split=spec.evaluation.split,
                   eval_languages=list(spec.evaluation.languages), max_eval_examples=spec.evaluation.examples)
-    if method.name == "rs-da" and not values.get("synonyms"):
+    if OBJECTIVES[method.name].needs_synonyms and not values.get("synonyms"):
         # config.json names the table actually used, as `xrobust train` does
         values["synonyms"] = str(Path(settings.resources) / "counterfitted_neighbors.json")
     return TrainConfig(**values)

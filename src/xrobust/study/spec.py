@@ -22,7 +22,8 @@ from pathlib import Path
 from xrobust.errors import UserError
 from xrobust.study.toml_reader import TableReader
 from xrobust.tasks import TASKS
-from xrobust.training.config import METHODS, TrainConfig
+from xrobust.robust.objectives import METHODS
+from xrobust.training.config import TrainConfig
 
 BASELINE_CONDITION = "none"
 # TrainConfig fields the study sets itself, per unit: a spec may not set them in [target.train]

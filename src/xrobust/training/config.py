@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from xrobust.encoders.devices import PRECISIONS
 from xrobust.errors import UserError
 from xrobust.tasks.sources import TrainingSource
+from xrobust.robust.objectives import METHODS, OBJECTIVES, Objective, method_options, owners
 from xrobust.robust.settings import (
     AUGMENT_MODES,
     NOISE_KINDS,
@@ -21,11 +22,6 @@ from xrobust.robust.settings import (
     settings_before_defaults_changed,
 )
 
-# standard: cross-entropy; rs-da: synonym-substitution copies; rs-ri: noise on word embeddings;
-# adv: PGD (clean + weighted adversarial loss); freelb: FreeLB's accumulated ascent steps.
-METHODS = ("standard", "rs-da", "rs-ri", "adv", "freelb")
-
-
 @dataclass
 class TrainConfig:
     # What to train
@@ -34,7 +30,7 @@ class TrainConfig:
     # or "task:split:lang,lang" (e.g. "xnli:dev:de,es": labelled dev rows spread over languages).
     intermediate: list[str] = field(default_factory=list)
     model: str = "default"  # "default" (packaged multilingual-e5-small), a hub id or a local folder
-    method: str = "standard"
+    method: str = "standard"  # one of robust/objectives.py's OBJECTIVES
     data_dir: str = ""  # XTREME-layout folder, or "hub"
     output_dir: str = ""
     # Data
@@ -110,17 +106,9 @@ class TrainConfig:
             (8 <= self.max_length <= 4096, "--max-length", "between 8 and 4096"),
             (0 <= self.dropout < 1, "--dropout", "in [0, 1)"),
             (self.augment_copies >= 1, "--augment-copies", "at least 1"),
-            (self.augment_copies == 1 or self.method == "rs-da", "--augment-copies", "1 unless --method rs-da"),
-            (not self.synonyms or self.method == "rs-da", "--synonyms", "left out unless --method rs-da"),
             (self.substitution in SUBSTITUTIONS, "--substitution", f"one of {', '.join(SUBSTITUTIONS)}"),
-            (self.substitution == "independent" or self.method == "rs-da", "--substitution",
-             "independent unless --method rs-da"),
             (self.synonym_lookup in SYNONYM_LOOKUPS, "--synonym-lookup", f"one of {', '.join(SYNONYM_LOOKUPS)}"),
-            (self.synonym_lookup == "published" or self.method == "rs-da", "--synonym-lookup",
-             "published unless --method rs-da"),
             (self.augment_mode in AUGMENT_MODES, "--augment-mode", f"one of {', '.join(AUGMENT_MODES)}"),
-            (self.augment_mode == "dynamic" or self.method == "rs-da", "--augment-mode",
-             "dynamic unless --method rs-da"),
             (self.noise in NOISE_KINDS, "--noise", f"one of {', '.join(NOISE_KINDS)}"),
             (self.noise_radius >= 0, "--noise-radius", "at least 0"),
             (self.noise_sigma >= 0, "--noise-sigma", "at least 0"),
@@ -135,12 +123,11 @@ class TrainConfig:
                             ("--max-dev-examples", self.max_dev_examples),
                             ("--max-eval-examples", self.max_eval_examples)):
             checks.append((value is None or value >= 1, name, "at least 1"))
-        checks.append((self.synonym_source == ["counter-fitted"] or self.method == "rs-da", "--synonym-source",
-                       "counter-fitted unless --method rs-da"))
+        checks += self._method_option_checks()
         for ok, option, expected in checks:
             if not ok:
                 raise UserError(f"{option}: must be {expected}")
-        if self.method == "rs-da":
+        if self.objective().needs_synonyms:
             self.check_synonym_sources()
         tasks = [source.task for source in intermediate]
         if self.task in tasks:
@@ -148,6 +135,22 @@ class TrainConfig:
             raise UserError(f"--intermediate: {self.task} is the target task; an intermediate task must differ")
         if len(set(tasks)) != len(tasks):
             raise UserError("--intermediate: a task is listed twice (one head per task in a stage)")
+
+    def _method_option_checks(self) -> list[tuple[bool, str, str]]:
+        """An option that belongs to other methods stays at its default (a value the run would
+        silently ignore is refused): e.g. "--augment-copies: must be 1 unless --method rs-da"."""
+        defaults = TrainConfig()
+        checks = []
+        for option in sorted(method_options()):
+            readers = owners(option)
+            default = getattr(defaults, option)
+            shown = ",".join(default) if isinstance(default, list) else (str(default) if default != "" else "left out")
+            checks.append((self.method in readers or getattr(self, option) == default,
+                           "--" + option.replace("_", "-"), f"{shown} unless --method {' or '.join(readers)}"))
+        return checks
+
+    def objective(self) -> Objective:
+        return OBJECTIVES[self.method]
 
     def check_synonym_sources(self) -> None:
         """The target task's languages must have synonyms (else rs-da is silently standard

@@ -112,7 +112,7 @@ def run_training(config: TrainConfig) -> Path:
     # evaluation split, e.g. XNLI dev as an intermediate task trained as a run of its own).
     eval_excluded = {e.id for e in stage_data[-1][1][config.task][0]} if target.split == config.eval_split else set()
     synonyms = rs_da_record = None
-    if config.method == "rs-da":  # the tables every rs-da batch draws its substitutions from, per language
+    if config.objective().needs_synonyms:  # the tables every rs-da batch draws its substitutions from, per language
         synonyms, rs_da_record = _rs_da_synonyms(config, stage_data, data_files)
     check_evaluation_files(config)  # found now, not after training
     device = processes.device
