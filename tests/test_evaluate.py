@@ -4,11 +4,11 @@ import json
 
 from xrobust.cli import main
 from xrobust.training.config import TrainConfig
-from xrobust.training.recipe import run_training
+from xrobust.evaluation.trained_run import train_and_evaluate
 
 
 def test_evaluate_accepts_run_dir_or_checkpoint_and_matches_training_metrics(tiny_model_dir, tiny_data, tmp_path, capsys):
-    run = run_training(TrainConfig(task="pawsx", model=str(tiny_model_dir), data_dir=str(tiny_data),
+    run = train_and_evaluate(TrainConfig(task="pawsx", model=str(tiny_model_dir), data_dir=str(tiny_data),
                                    output_dir=str(tmp_path / "run"), epochs=2, batch_size=4, learning_rate=3e-3,
                                    max_length=32, checkpoint_every=0, eval_languages=["en", "de"]))
     trained = json.loads((run / "metrics.json").read_text())

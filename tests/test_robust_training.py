@@ -1,4 +1,4 @@
-"""Each method trains end to end through `run_training`, is recorded in config.json, and
+"""Each method trains end to end through `train_and_evaluate`, is recorded in config.json, and
 resumes exactly (rs-da's draws depend only on seed, epoch, task and pool)."""
 
 import json
@@ -13,7 +13,7 @@ from xrobust.tasks import Example
 from xrobust.robust.objectives import METHODS, OBJECTIVES
 from xrobust.training.config import TrainConfig
 from xrobust.training.loop import EpochBatches, StagePlan
-from xrobust.training.recipe import run_training
+from xrobust.evaluation.trained_run import train_and_evaluate
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def config_for(method, tiny_model_dir, tiny_data, out, **extra) -> TrainConfig:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_every_method_trains_through_the_loop(method, tiny_model_dir, monkeypatch, tmp_path):
-    """One epoch of train_stage per method, in memory (the writes are what run_training tests cover)."""
+    """One epoch of train_stage per method, in memory (the writes are what train_and_evaluate tests cover)."""
     from robust_fixtures import PAIRS, tiny_classifier
 
     from xrobust.tasks import get_task
@@ -112,7 +112,7 @@ def test_interrupted_rs_da_run_resumes_to_the_same_weights(tiny_model_dir, tiny_
     # rs-da's substitutions come from their own seeded draws (not torch's checkpointed RNG):
     # the resumed run must still perturb every batch as the uninterrupted one did.
     method, extra = "rs-da", {"synonyms": str(synonyms_file), "augment_copies": 2}  # 8 steps in one epoch
-    straight = run_training(config_for(method, tiny_model_dir, tiny_data, tmp_path / "straight",
+    straight = train_and_evaluate(config_for(method, tiny_model_dir, tiny_data, tmp_path / "straight",
                                        checkpoint_every=5, **extra))
     recorded = json.loads((straight / "config.json").read_text())
     assert recorded["config"]["method"] == "rs-da" and recorded["config"]["synonyms"] == str(synonyms_file)
@@ -127,9 +127,9 @@ def test_interrupted_rs_da_run_resumes_to_the_same_weights(tiny_model_dir, tiny_
     monkeypatch.setattr(loop, "save_checkpoint", save_then_crash)
     config = config_for(method, tiny_model_dir, tiny_data, tmp_path / "resumed", checkpoint_every=5, **extra)
     with pytest.raises(KeyboardInterrupt):
-        run_training(config)
+        train_and_evaluate(config)
     monkeypatch.setattr(loop, "save_checkpoint", real_save)
-    resumed = run_training(config)
+    resumed = train_and_evaluate(config)
     a, b = load_file(str(straight / "model" / "head.safetensors")), load_file(str(resumed / "model" / "head.safetensors"))
     assert all(a[k].equal(b[k]) for k in a)
 

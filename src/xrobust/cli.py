@@ -343,8 +343,8 @@ def main(argv=None) -> int:
 
 def _dispatch(args) -> int:
     if args.command == "train":
+        from xrobust.evaluation.trained_run import train_and_evaluate
         from xrobust.training.config import TrainConfig
-        from xrobust.training.recipe import run_training
 
         if args.config:
             from xrobust.results.rundir import read_json
@@ -354,7 +354,7 @@ def _dispatch(args) -> int:
             raise UserError("--task: required (or --config with a run's config.json)")
         else:
             config = _config_from_args(args)
-        run_training(config)
+        train_and_evaluate(config)
         return 0
     if args.command == "evaluate":
         smoothing = _smoothing_from_args(args)  # first: its checks need no model
@@ -382,11 +382,11 @@ def _dispatch(args) -> int:
         print(f"\nwritten to {out}")
         return 0
     if args.command == "quickstart":
+        from xrobust.evaluation.trained_run import train_and_evaluate
         from xrobust.quickstart import quickstart_config
         from xrobust.tasks.xtreme import data_dir_from
-        from xrobust.training.recipe import run_training
 
-        run_training(quickstart_config(str(data_dir_from(args.data_dir)), args.output_dir))
+        train_and_evaluate(quickstart_config(str(data_dir_from(args.data_dir)), args.output_dir))
         return 0
     if args.command == "attack":
         from xrobust.attacks.cli import run_attack
