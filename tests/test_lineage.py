@@ -40,14 +40,14 @@ def runs(tiny_model_dir, tiny_data_module, tmp_path_factory):
     out = {}
     for seed in SEEDS:
         after = train_and_evaluate(tiny_config(tiny_model_dir, tiny_data_module, root / f"after-s{seed}", seed=seed,
-                                         intermediate=["mnli"]))
+                                               intermediate=["mnli"]))
         out["after", seed] = after
         out["from_stage", seed] = train_and_evaluate(tiny_config(after / "stage-1-mnli" / "best", tiny_data_module,
-                                                           root / f"from-stage-s{seed}", seed=seed))
+                                                                 root / f"from-stage-s{seed}", seed=seed))
         out["plain", seed] = train_and_evaluate(tiny_config(tiny_model_dir, tiny_data_module, root / f"plain-s{seed}",
-                                                      seed=seed))
+                                                            seed=seed))
     out["chained", 1] = train_and_evaluate(tiny_config(out["from_stage", 1] / "model", tiny_data_module,
-                                                 root / "chained-s1", seed=1))
+                                                       root / "chained-s1", seed=1))
     return out
 
 

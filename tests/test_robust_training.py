@@ -113,7 +113,7 @@ def test_interrupted_rs_da_run_resumes_to_the_same_weights(tiny_model_dir, tiny_
     # the resumed run must still perturb every batch as the uninterrupted one did.
     method, extra = "rs-da", {"synonyms": str(synonyms_file), "augment_copies": 2}  # 8 steps in one epoch
     straight = train_and_evaluate(config_for(method, tiny_model_dir, tiny_data, tmp_path / "straight",
-                                       checkpoint_every=5, **extra))
+                                             checkpoint_every=5, **extra))
     recorded = json.loads((straight / "config.json").read_text())
     assert recorded["config"]["method"] == "rs-da" and recorded["config"]["synonyms"] == str(synonyms_file)
     assert str(synonyms_file) in recorded["data_files"]  # the table's hash travels with the run

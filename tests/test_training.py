@@ -148,7 +148,7 @@ def test_a_run_can_start_from_another_runs_model(tiny_model_dir, tiny_data, tmp_
     first = train_and_evaluate(tiny_config(tiny_model_dir, tiny_data, tmp_path / "first", epochs=2))
     # lr ~ 0: the second run's selected encoder is its starting point, which must be the first run's
     second = train_and_evaluate(tiny_config(first / "model", tiny_data, tmp_path / "second", epochs=1,
-                                      learning_rate=1e-12, head_learning_rate=1e-12))
+                                            learning_rate=1e-12, head_learning_rate=1e-12))
     start, trained = (AutoModel.from_pretrained(p) for p in (tiny_model_dir, first / "model"))
     carried = AutoModel.from_pretrained(second / "model")
     name = "embeddings.word_embeddings.weight"
