@@ -5,7 +5,7 @@ import dataclasses
 import sys
 import types
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args, get_origin
 
 from xrobust.errors import UserError
 
@@ -54,8 +54,6 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
 def _train_option(setting) -> tuple[str, dict]:
     """(flag, add_argument keywords) of a TrainConfig field: `--max-length`, typed by its
     annotation; a bool that is on by default is turned off by `--no-...`."""
-    from typing import Literal, get_args, get_origin
-
     from xrobust.training.config import option_name
 
     default = setting.default if setting.default_factory is dataclasses.MISSING else setting.default_factory()
@@ -211,7 +209,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     augment.add_argument("--split", default="train", help="the split to perturb")
     augment.add_argument("--language", default="en", help="the language of the split's file (default: en); "
                          "a --synonym-source must cover it")
-    augment.add_argument("--synonym-source", default="counter-fitted", metavar="SOURCES", help=_setting_help("synonym_source"))
+    augment.add_argument("--synonym-source", default="counter-fitted", metavar="SOURCES",
+                         help=_setting_help("synonym_source"))
     augment.add_argument("--copies", type=int, default=10, help="perturbed copies per pair (paper: 10 for PAWS-X)")
     augment.add_argument("--seed", type=int, default=42, help="the seed of the training run whose copies to write")
     augment.add_argument("--synonyms", default="",

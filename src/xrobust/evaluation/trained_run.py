@@ -20,7 +20,6 @@ from xrobust.results.report import accuracy_table
 from xrobust.results.rundir import read_json, write_json
 from xrobust.tasks import get_task, parse_languages
 from xrobust.training.config import TrainConfig
-from xrobust.training.preflight import check_evaluation_files
 from xrobust.training.recipe import TrainedRun, train
 from xrobust.training.run_folder import recorded_lineage, run_folder
 
@@ -34,8 +33,7 @@ def train_and_evaluate(config: TrainConfig) -> Path:
         say(f"{run_dir}: run already finished; metrics below (delete the folder to train again)")
         print(accuracy_table(read_json(run_dir / "metrics.json")))
         return run_dir
-    check_evaluation_files(config)  # found now, not after training
-    trained = train(config, run_dir, processes)
+    trained = train(config, run_dir, processes)  # checks the evaluation's files before it trains
     metrics = evaluate_trained(config, trained)
     if processes.is_main:
         write_json(run_dir / "metrics.json", metrics)

@@ -174,8 +174,9 @@ class TrainConfig:
 
     def _choice_checks(self) -> list[tuple[bool, str, str]]:
         """A `Literal` setting is one of its values (first: --method decides what else is checked)."""
-        return [(getattr(self, f.name) in get_args(f.type), option_name(f.name), f"one of {', '.join(get_args(f.type))}")
-                for f in dataclasses.fields(self) if get_origin(f.type) is Literal]
+        choices = [(f.name, get_args(f.type)) for f in dataclasses.fields(self) if get_origin(f.type) is Literal]
+        return [(getattr(self, name) in values, option_name(name), f"one of {', '.join(values)}")
+                for name, values in choices]
 
     def _method_option_checks(self) -> list[tuple[bool, str, str]]:
         """An option that belongs to other methods stays at its default (a value the run would

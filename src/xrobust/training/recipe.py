@@ -29,6 +29,7 @@ from xrobust.results.lineage import SELECTED_MODEL, STAGE_BEST, InheritedStage, 
 from xrobust.tasks import get_task
 from xrobust.training.config import TrainConfig
 from xrobust.training.loop import StagePlan, train_stage
+from xrobust.training.preflight import check_evaluation_files
 from xrobust.training.run_folder import record_in_config, start_or_resume, write_stage
 from xrobust.training.stage_data import StageData, load_stage_data, rs_da_synonyms
 
@@ -58,6 +59,9 @@ def train(config: TrainConfig, run_dir: Path, processes: Processes) -> TrainedRu
     synonyms = rs_da_record = None
     if config.objective().needs_synonyms:  # the tables every rs-da batch draws its substitutions from, per language
         synonyms, rs_da_record = rs_da_synonyms(config, data)
+    # The files of the evaluation after training (config.eval_*), found now rather than after
+    # hours of training; after the training data, whose problems are reported first.
+    check_evaluation_files(config)
     requested = resolve_precision(config.precision, processes.device)
     # on_main: once every process has read the folder, the main process writes into it
     precision = processes.on_main(lambda: start_or_resume(run_dir, config, source.description, data.data_files,
