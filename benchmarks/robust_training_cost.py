@@ -28,7 +28,8 @@ from xrobust.encoders.pairs import encode_pairs
 from xrobust.lexicon.synonyms import SynonymTable, default_synonyms_path
 from xrobust.tasks import get_task, load_examples
 from xrobust.tasks.xtreme import data_dir_from
-from xrobust.training.config import METHODS, TrainConfig
+from xrobust.robust.objectives import METHODS
+from xrobust.training.config import TrainConfig
 from xrobust.training.loop import EpochBatches, StagePlan, build_optimizer, train_on_batch
 
 

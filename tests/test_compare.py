@@ -59,6 +59,12 @@ def test_method_options_split_groups(tmp_path):
     groups = group_runs([load_run(r, DEFAULTS) for r in runs])
     assert [g.method for g in groups] == ["rs-da", "rs-da (substitution=per-pair)",
                                           "rs-da (synonym-lookup=case-insensitive)"]
+    # every option of the method names it (robust/objectives.py), so the run is compared, not refused
+    muse = fake_run(tmp_path, "d", "rs-da", 1, {"en": 0.6}, synonym_source=["counter-fitted", "muse-pivot"],
+                    synonym_lookup="published")
+    plain = fake_run(tmp_path, "e", "standard", 1, {"en": 0.5})
+    assert [g.method for g in group_runs([load_run(r, DEFAULTS) for r in (plain, muse)])] == [
+        "standard", "rs-da (synonym-source=counter-fitted,muse-pivot)"]
 
 
 def test_paired_interval_uses_student_t():

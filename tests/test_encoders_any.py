@@ -21,7 +21,7 @@ from xrobust.encoders.packaged import tokenizer_path
 from xrobust.errors import UserError
 from xrobust.training.config import TrainConfig
 from xrobust.training.preflight import check_model
-from xrobust.training.recipe import run_training
+from xrobust.evaluation.trained_run import train_and_evaluate
 
 SEGMENTS = ["input_ids", "token_type_ids", "attention_mask"]  # a tokenizer that also returns segment ids
 
@@ -76,7 +76,7 @@ def config(model: Path, data: Path, out: Path) -> TrainConfig:
 @pytest.fixture(scope="module")
 def trained(encoder, tiny_data_module, tmp_path_factory) -> tuple[str, Path]:
     name, model = encoder
-    run = run_training(config(model, tiny_data_module, tmp_path_factory.mktemp(name) / "run"))
+    run = train_and_evaluate(config(model, tiny_data_module, tmp_path_factory.mktemp(name) / "run"))
     return name, run
 
 
@@ -92,11 +92,11 @@ def test_training_with_pgd_resumes_after_an_interruption_to_the_same_weights(enc
 
     monkeypatch.setattr(loop, "save_checkpoint", save_then_die)
     with pytest.raises(Killed):
-        run_training(config(model, tiny_data_module, tmp_path / "run"))
+        train_and_evaluate(config(model, tiny_data_module, tmp_path / "run"))
     monkeypatch.setattr(loop, "save_checkpoint", save)
     assert json.loads((tmp_path / "run" / "stage-1-pawsx" / "latest.json").read_text()) == {
         "checkpoint": "checkpoint-0000002"}  # the end of the first epoch: 16 pairs, 8 a step
-    resumed = run_training(config(model, tiny_data_module, tmp_path / "run"))
+    resumed = train_and_evaluate(config(model, tiny_data_module, tmp_path / "run"))
     for file in ("model.safetensors", "head.safetensors"):
         want, got = load_file(str(reference / "model" / file)), load_file(str(resumed / "model" / file))
         assert all(torch.equal(want[k], got[k]) for k in want)

@@ -15,7 +15,7 @@ from xrobust.cli import main
 from xrobust.errors import UserError
 from xrobust.lexicon.synonym_sources import check_covered, load_synonyms, parse_sources
 from xrobust.training.config import TrainConfig
-from xrobust.training.recipe import run_training
+from xrobust.evaluation.trained_run import train_and_evaluate
 
 # German words that are keys of an English table by spelling: die (died), hat (sombrero), war (warfare)
 ENGLISH_TABLE = {"die": ["died", "death"], "hat": ["sombrero"], "war": ["warfare"], "man": ["guy", "fellow"],
@@ -54,7 +54,7 @@ def test_rs_da_in_a_mixed_stage_changes_no_german_word_and_counts_per_language(
                          method="rs-da", synonyms=str(table), augment_copies=3, model=str(tiny_model_dir),
                          data_dir=str(mixed_data), output_dir=str(tmp_path / "run"), epochs=1, batch_size=8,
                          checkpoint_every=0, eval_languages=["en"], max_length=32, freeze_word_embeddings=True)
-    run = run_training(config)
+    run = train_and_evaluate(config)
     xnli = [(a, b) for a, b in made if a.id.startswith("dev-")]
     german = [(a, b) for a, b in xnli if a.language == "de"]
     english = [(a, b) for a, b in xnli if a.language == "en"]

@@ -12,7 +12,7 @@ from xrobust.cli import main
 from xrobust.errors import UserError
 from xrobust.results.lineage import inherited_stages, intermediate_condition
 from xrobust.training.config import TrainConfig
-from xrobust.training.recipe import run_training
+from xrobust.evaluation.trained_run import train_and_evaluate
 
 SEEDS = (1, 2)
 
@@ -39,15 +39,15 @@ def runs(tiny_model_dir, tiny_data_module, tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
     out = {}
     for seed in SEEDS:
-        after = run_training(tiny_config(tiny_model_dir, tiny_data_module, root / f"after-s{seed}", seed=seed,
-                                         intermediate=["mnli"]))
+        after = train_and_evaluate(tiny_config(tiny_model_dir, tiny_data_module, root / f"after-s{seed}", seed=seed,
+                                               intermediate=["mnli"]))
         out["after", seed] = after
-        out["from_stage", seed] = run_training(tiny_config(after / "stage-1-mnli" / "best", tiny_data_module,
-                                                           root / f"from-stage-s{seed}", seed=seed))
-        out["plain", seed] = run_training(tiny_config(tiny_model_dir, tiny_data_module, root / f"plain-s{seed}",
-                                                      seed=seed))
-    out["chained", 1] = run_training(tiny_config(out["from_stage", 1] / "model", tiny_data_module,
-                                                 root / "chained-s1", seed=1))
+        out["from_stage", seed] = train_and_evaluate(tiny_config(after / "stage-1-mnli" / "best", tiny_data_module,
+                                                                 root / f"from-stage-s{seed}", seed=seed))
+        out["plain", seed] = train_and_evaluate(tiny_config(tiny_model_dir, tiny_data_module, root / f"plain-s{seed}",
+                                                            seed=seed))
+    out["chained", 1] = train_and_evaluate(tiny_config(out["from_stage", 1] / "model", tiny_data_module,
+                                                       root / "chained-s1", seed=1))
     return out
 
 
@@ -91,7 +91,7 @@ def test_a_chain_keeps_the_whole_lineage(runs):
 def test_the_printed_table_names_the_inherited_condition(runs, tiny_data_module, capsys):
     run = runs["from_stage", 2]
     config = read(run / "config.json")["config"]
-    run_training(TrainConfig(**config))  # finished: prints its table without training
+    train_and_evaluate(TrainConfig(**config))  # finished: prints its table without training
     assert "intermediate: mnli (inherited), seed 2)" in capsys.readouterr().out
 
 

@@ -7,7 +7,7 @@ import torch
 
 from xrobust.encoders.devices import read_cpu_flags, resolve_precision
 from xrobust.training.config import TrainConfig
-from xrobust.training.recipe import run_training
+from xrobust.evaluation.trained_run import train_and_evaluate
 
 
 def test_auto_follows_the_cpu_flags(tmp_path):
@@ -28,7 +28,7 @@ def test_a_run_records_what_auto_chose(tiny_model_dir, tiny_data, tmp_path):
     config = TrainConfig(task="pawsx", model=str(tiny_model_dir), data_dir=str(tiny_data), output_dir=str(tmp_path / "r"),
                          epochs=1, batch_size=16, checkpoint_every=0, eval_languages=["en"], max_length=32,
                          freeze_word_embeddings=True, precision="auto")
-    run = run_training(config)
+    run = train_and_evaluate(config)
     recorded = json.loads((run / "config.json").read_text())
     expected = resolve_precision("auto", torch.device("cpu"))
     assert recorded["config"]["precision"] == "auto"

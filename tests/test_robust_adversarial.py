@@ -9,7 +9,7 @@ from robust_fixtures import tiny_batch, tiny_classifier
 from xrobust.robust.adversarial import freelb_step, pgd_step, project
 from xrobust.robust.noise import model_inputs
 from xrobust.robust.settings import AdversarialSettings
-from xrobust.training.loop import standard_loss
+from xrobust.robust.losses import standard_loss
 
 
 def loss_at(model, batch, delta):

@@ -8,7 +8,7 @@ from robust_fixtures import tiny_batch, tiny_classifier
 
 from xrobust.robust.noise import random_noise_loss, sample_noise, uniform_in_ball
 from xrobust.robust.settings import EmbeddingNoise
-from xrobust.training.loop import standard_loss
+from xrobust.robust.losses import standard_loss
 
 
 def test_uniform_ball_norms_within_radius_and_fill_the_ball():

@@ -87,12 +87,12 @@ def test_status_command_runs_nothing(tmp_path, capsys):
 
 
 def test_a_bad_spec_exits_2_with_one_line_before_anything_trains(tmp_path, capsys, monkeypatch):
-    import xrobust.training.recipe
+    import xrobust.evaluation.trained_run
 
     def must_not_train(config):
         raise AssertionError("trained despite a bad spec")
 
-    monkeypatch.setattr(xrobust.training.recipe, "run_training", must_not_train)
+    monkeypatch.setattr(xrobust.evaluation.trained_run, "train_and_evaluate", must_not_train)
     bad = tmp_path / "bad.toml"
     bad.write_text(SMOKE.read_text().replace('name = "rs-da"', 'name = "rs-dx"'))
     study = tmp_path / "study"

@@ -13,7 +13,7 @@ from transformers import AutoModel, AutoTokenizer
 from xrobust.encoders.classifier import load_classifier
 from xrobust.training.config import TrainConfig
 from xrobust.training.loop import lr_factor
-from xrobust.training.recipe import run_training
+from xrobust.evaluation.trained_run import train_and_evaluate
 
 
 def tiny_config(model_dir, data_dir, out, **overrides) -> TrainConfig:
@@ -32,7 +32,7 @@ def test_lr_schedule_warms_up_then_decays_to_zero():
 
 
 def test_training_learns_and_writes_a_complete_run(tiny_model_dir, tiny_data, tmp_path):
-    run = run_training(tiny_config(tiny_model_dir, tiny_data, tmp_path / "run", epochs=8))
+    run = train_and_evaluate(tiny_config(tiny_model_dir, tiny_data, tmp_path / "run", epochs=8))
     metrics = json.loads((run / "metrics.json").read_text())
     for key in ("task", "split", "model", "method", "intermediate", "seed", "accuracy", "ci95", "n", "average"):
         assert key in metrics
@@ -48,7 +48,7 @@ def test_training_learns_and_writes_a_complete_run(tiny_model_dir, tiny_data, tm
 
 
 def test_selected_checkpoint_loads_with_transformers_and_predicts_the_same(tiny_model_dir, tiny_data, tmp_path):
-    run = run_training(tiny_config(tiny_model_dir, tiny_data, tmp_path / "run", epochs=1))
+    run = train_and_evaluate(tiny_config(tiny_model_dir, tiny_data, tmp_path / "run", epochs=1))
     encoder = AutoModel.from_pretrained(run / "model")
     tokenizer = AutoTokenizer.from_pretrained(run / "model")
     model, _, head = load_classifier(run / "model")
@@ -60,7 +60,7 @@ def test_selected_checkpoint_loads_with_transformers_and_predicts_the_same(tiny_
 
 
 def test_intermediate_stage_trains_first_and_target_gets_a_new_head(tiny_model_dir, tiny_data, tmp_path):
-    run = run_training(tiny_config(tiny_model_dir, tiny_data, tmp_path / "run", epochs=1, intermediate=["mnli"]))
+    run = train_and_evaluate(tiny_config(tiny_model_dir, tiny_data, tmp_path / "run", epochs=1, intermediate=["mnli"]))
     first = json.loads((run / "stage-1-mnli" / "stage.json").read_text())
     second = json.loads((run / "stage-2-pawsx" / "stage.json").read_text())
     assert first["tasks"] == ["mnli"] and first["train_examples"] == {"mnli": 24}
@@ -76,9 +76,9 @@ def test_intermediate_stage_trains_first_and_target_gets_a_new_head(tiny_model_d
 
 def test_same_command_on_a_finished_run_reports_without_training(tiny_model_dir, tiny_data, tmp_path, capsys):
     config = tiny_config(tiny_model_dir, tiny_data, tmp_path / "run", epochs=1)
-    run_training(config)
+    train_and_evaluate(config)
     before = (tmp_path / "run" / "metrics.json").stat().st_mtime_ns
-    run_training(config)
+    train_and_evaluate(config)
     assert "already finished" in capsys.readouterr().err
     assert (tmp_path / "run" / "metrics.json").stat().st_mtime_ns == before
 
@@ -124,7 +124,7 @@ def test_killed_run_resumes_to_the_same_metrics(tiny_model_dir, tiny_data, tmp_p
 def test_config_file_repeats_a_run(tiny_model_dir, tiny_data, tmp_path):
     from xrobust.cli import main
 
-    run = run_training(tiny_config(tiny_model_dir, tiny_data, tmp_path / "run", epochs=1))
+    run = train_and_evaluate(tiny_config(tiny_model_dir, tiny_data, tmp_path / "run", epochs=1))
     saved = json.loads((run / "config.json").read_text())
     saved["config"]["output_dir"] = str(tmp_path / "again")
     (tmp_path / "again.json").write_text(json.dumps(saved))
@@ -136,7 +136,7 @@ def test_config_file_repeats_a_run(tiny_model_dir, tiny_data, tmp_path):
 def test_different_settings_in_an_existing_run_dir_are_refused(tiny_model_dir, tiny_data, tmp_path, capsys):
     from xrobust.cli import main
 
-    run_training(tiny_config(tiny_model_dir, tiny_data, tmp_path / "run", epochs=1))
+    train_and_evaluate(tiny_config(tiny_model_dir, tiny_data, tmp_path / "run", epochs=1))
     code = main(["train", "--task", "pawsx", "--model", str(tiny_model_dir), "--data-dir", str(tiny_data),
                  "--output-dir", str(tmp_path / "run"), "--epochs", "2"])
     assert code == 2 and "holds a different run (settings differ: " in capsys.readouterr().err
@@ -145,10 +145,10 @@ def test_different_settings_in_an_existing_run_dir_are_refused(tiny_model_dir, t
 def test_a_run_can_start_from_another_runs_model(tiny_model_dir, tiny_data, tmp_path):
     """--model RUN/model: the encoder carries over (e.g. an intermediate-task model shared by
     several target-task runs), the heads are new, and the run says where it started."""
-    first = run_training(tiny_config(tiny_model_dir, tiny_data, tmp_path / "first", epochs=2))
+    first = train_and_evaluate(tiny_config(tiny_model_dir, tiny_data, tmp_path / "first", epochs=2))
     # lr ~ 0: the second run's selected encoder is its starting point, which must be the first run's
-    second = run_training(tiny_config(first / "model", tiny_data, tmp_path / "second", epochs=1,
-                                      learning_rate=1e-12, head_learning_rate=1e-12))
+    second = train_and_evaluate(tiny_config(first / "model", tiny_data, tmp_path / "second", epochs=1,
+                                            learning_rate=1e-12, head_learning_rate=1e-12))
     start, trained = (AutoModel.from_pretrained(p) for p in (tiny_model_dir, first / "model"))
     carried = AutoModel.from_pretrained(second / "model")
     name = "embeddings.word_embeddings.weight"

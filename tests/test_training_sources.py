@@ -10,7 +10,7 @@ from xrobust.cli import main
 from xrobust.errors import UserError
 from xrobust.tasks.sources import TrainingSource
 from xrobust.training.config import TrainConfig
-from xrobust.training.recipe import run_training
+from xrobust.evaluation.trained_run import train_and_evaluate
 
 NLI = [("A man is eating.", "Someone eats.", "entailment"),
        ("A man is eating.", "Nobody eats.", "contradiction"),
@@ -46,7 +46,7 @@ def test_multilingual_intermediate_stage_spreads_rows_and_holds_them_out(tiny_mo
                          model=str(tiny_model_dir), data_dir=str(xnli_data), output_dir=str(tmp_path / "run"),
                          epochs=1, batch_size=8, checkpoint_every=0, eval_languages=["en"], max_length=32,
                          freeze_word_embeddings=True)
-    run = run_training(config)
+    run = train_and_evaluate(config)
     stage = json.loads((run / "stage-1-xnli-dev-de-fr" / "stage.json").read_text())
     (source,) = stage["sources"]
     # rows 1..6: odd rows in German, even rows in French; French row 4 is blank, so skipped
@@ -64,7 +64,7 @@ def test_a_run_trained_on_dev_rows_is_evaluated_without_them(tiny_model_dir, xnl
                          model=str(tiny_model_dir), data_dir=str(xnli_data), output_dir=str(tmp_path / "run"),
                          epochs=1, batch_size=8, checkpoint_every=0, eval_languages=["en", "de"], max_length=32,
                          freeze_word_embeddings=True)
-    run = run_training(config)
+    run = train_and_evaluate(config)
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["n"] == {"en": 7, "de": 7} and metrics["excluded_training_rows"] == 5
     ids = {json.loads(line)["id"] for line in (run / "predictions" / "dev-de.jsonl").read_text().splitlines()}

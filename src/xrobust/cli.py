@@ -1,9 +1,11 @@
 """Command line: parses arguments and calls the modules that do the work."""
 
 import argparse
+import dataclasses
 import sys
+import types
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args, get_origin
 
 from xrobust.errors import UserError
 
@@ -23,118 +25,74 @@ def _int_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-SYNONYM_SOURCE_HELP = ("where each language's synonyms come from, comma-separated, the first covering a language "
-                       "wins: counter-fitted (English; the --synonyms table), muse-pivot (every MUSE language, "
-                       "through English), or a JSON table {\"language\": L, \"synonyms\": {...}}; words of "
-                       "languages no source covers never change (default: counter-fitted)")
-
-
 def _intermediate_list(value: str) -> list[str]:
     """`mnli,xnli` -> two English sources; `xnli:dev:de,es` -> one source in two languages."""
     return [value.strip()] if ":" in value else _int_list(value)
 
 
-def _add_train_options(p: argparse.ArgumentParser) -> None:
-    from xrobust.robust.settings import AUGMENT_MODES, NOISE_KINDS, NORMS
-    from xrobust.encoders.devices import PRECISIONS
-    from xrobust.training.config import METHODS, TrainConfig
+# Options that are not simply what their setting's type makes them (see _train_option).
+TRAIN_OPTION_CHANGES = {
+    "task": {"default": None},  # required unless --config
+    "data_dir": {"default": None},  # then $XROBUST_DATA (_config_from_args)
+    "output_dir": {"default": None},  # then runs/<task>-<method>-<model>-s<seed>
+    "intermediate": {"action": "append", "type": _intermediate_list, "default": None},  # repeatable
+    "synonym_source": {"metavar": "SOURCES"},
+}
 
-    d = TrainConfig()
-    p.add_argument("--task", help="target task: pawsx, xnli or mnli (required unless --config)")
-    p.add_argument("--intermediate", action="append", type=_intermediate_list,
-                   help="intermediate task(s) trained first as one multi-task stage: mnli, or mnli,xnli, or "
-                        "TASK:SPLIT:LANG,LANG for labelled pairs spread over languages, e.g. xnli:dev:de,es,fr "
-                        "(repeat the option for several such sources)")
-    p.add_argument("--model", default=d.model,
-                   help="'default' (packaged multilingual-e5-small, 4-bit weights), a Hugging Face id or a folder")
-    p.add_argument("--method", default=d.method, choices=METHODS,
-                   help="training objective: standard (cross-entropy), rs-da (random synonym substitution), "
-                        "rs-ri (noise on word embeddings), adv (PGD: clean + adversarial loss), freelb "
-                        "(see docs/robust-training.md)")
-    p.add_argument("--data-dir", help="XTREME-layout folder, or 'hub' (default: $XROBUST_DATA)")
-    p.add_argument("--output-dir", help="run directory (default: runs/<task>-<method>-<model>-s<seed>); "
-                   "the same command resumes it")
-    p.add_argument("--epochs", type=int, default=d.epochs)
-    p.add_argument("--intermediate-epochs", type=int, default=d.intermediate_epochs)
-    p.add_argument("--max-train-examples", type=int, help="use the first N training pairs")
-    p.add_argument("--train-split", default=d.train_split,
-                   help="the split the target task's labelled pairs come from (its rows are then held out of "
-                        "model selection and evaluation)")
-    p.add_argument("--train-languages", type=_int_list, default=d.train_languages,
-                   help="languages of those pairs: row i in language i mod N (default: en)")
-    p.add_argument("--max-intermediate-examples", type=int, help="the first N pairs of each intermediate task")
-    p.add_argument("--max-dev-examples", type=int, help="English dev pairs for model selection (evenly spaced)")
-    p.add_argument("--max-eval-examples", type=int, help="pairs per language in the final evaluation")
-    p.add_argument("--eval-split", default=d.eval_split, help="split for the zero-shot evaluation (dev, test)")
-    p.add_argument("--eval-languages", type=_int_list, help="languages to evaluate (default: all of the task)")
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--gradient-accumulation", type=int, default=d.gradient_accumulation)
-    p.add_argument("--learning-rate", type=float, default=d.learning_rate)
-    p.add_argument("--head-learning-rate", type=float, help="learning rate of the new head (default: --learning-rate)")
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
-    p.add_argument("--warmup-ratio", type=float, default=d.warmup_ratio)
-    p.add_argument("--max-grad-norm", type=float, default=d.max_grad_norm)
-    p.add_argument("--max-length", type=int, default=d.max_length, help="tokens per pair")
-    p.add_argument("--freeze-word-embeddings", action="store_true",
-                   help="keep the input word embeddings fixed (faster; keeps languages' embeddings aligned)")
-    p.add_argument("--pooling", default=d.pooling, choices=("mean", "first"))
-    p.add_argument("--dropout", type=float, default=d.dropout)
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--precision", default=d.precision, choices=PRECISIONS,
-                   help="bf16 autocast (CPU or GPU), fp16 mixed precision (GPU), or auto: bf16 where the "
-                        "hardware runs it natively (CPU with AVX512-BF16/AMX, CUDA >= 8.0), else fp32")
-    p.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:1, ...")
-    p.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, help="optimizer steps (0: epoch ends)")
-    p.add_argument("--eval-every", type=int, default=d.eval_every,
-                   help="English-dev evaluation every N steps (0: at each epoch end)")
-    p.add_argument("--blank-policy", default=d.blank_policy, choices=("skip", "keep"),
-                   help="rows with an empty or untranslated (NS) sentence: skip (counted) or keep")
-    p.add_argument("--no-group-by-length", dest="group_by_length", action="store_false",
-                   help="random batches instead of length-grouped ones")
-    p.add_argument("--pad-to-max-length", action="store_true",
-                   help="pad every pair to --max-length, as the XTREME scripts do (for baselines)")
+
+def _add_train_options(p: argparse.ArgumentParser) -> None:
+    """One option per TrainConfig setting, with its help; those of robust objectives grouped."""
+    from xrobust.robust.objectives import method_options
+    from xrobust.training.config import TrainConfig
+
     robust = p.add_argument_group("robust training (used by the --method named in each option)")
-    robust.add_argument("--synonyms", default="",
-                        help="rs-da: synonym table JSON, word -> neighbours "
-                             "(default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
-    robust.add_argument("--synonym-source", type=_int_list, default=d.synonym_source, metavar="SOURCES",
-                        help=SYNONYM_SOURCE_HELP)
-    _add_substitution_options(robust, d.synonym_lookup, d.substitution)
-    robust.add_argument("--augment-copies", type=int, default=d.augment_copies,
-                        help="rs-da: perturbed copies of each example per epoch (paper: 10 for PAWS-X, 3 for XNLI)")
-    robust.add_argument("--augment-mode", default=d.augment_mode, choices=AUGMENT_MODES,
-                        help="rs-da: dynamic (copies drawn afresh every epoch) or static (drawn once and "
-                             "reused every epoch, as the paper's perturb.py; what `xrobust augment` writes)")
-    robust.add_argument("--noise", default=d.noise, choices=NOISE_KINDS,
-                        help="rs-ri: noise on each token's word embedding: uniform in an L2 ball, or Gaussian")
-    robust.add_argument("--noise-radius", type=float, default=d.noise_radius,
-                        help="rs-ri uniform-ball: L2 radius per token (e5-small word vectors have norm ~1.6)")
-    robust.add_argument("--noise-sigma", type=float, default=d.noise_sigma,
-                        help="rs-ri gaussian: standard deviation per coordinate")
-    robust.add_argument("--adv-eps", type=float, default=d.adv_eps,
-                        help="adv/freelb: perturbation bound per token (L2 radius, or per coordinate with linf)")
-    robust.add_argument("--adv-step-size", type=float, default=d.adv_step_size, help="adv/freelb: ascent step size")
-    robust.add_argument("--adv-steps", type=int, default=d.adv_steps,
-                        help="adv/freelb: K ascent steps (adv costs ~K+1 standard steps, freelb ~K)")
-    robust.add_argument("--adv-norm", default=d.adv_norm, choices=NORMS, help="adv/freelb: l2 or linf ball")
-    robust.add_argument("--adv-weight", type=float, default=d.adv_weight,
-                        help="adv: loss = clean + weight * adversarial")
+    for setting in dataclasses.fields(TrainConfig):
+        flag, keywords = _train_option(setting)
+        (robust if setting.name in method_options() else p).add_argument(flag, **keywords)
+
+
+def _train_option(setting) -> tuple[str, dict]:
+    """(flag, add_argument keywords) of a TrainConfig field: `--max-length`, typed by its
+    annotation; a bool that is on by default is turned off by `--no-...`."""
+    from xrobust.training.config import option_name
+
+    default = setting.default if setting.default_factory is dataclasses.MISSING else setting.default_factory()
+    kind = setting.type
+    if isinstance(kind, types.UnionType):  # `int | None`: an int, or left out
+        kind = next(k for k in get_args(kind) if k is not type(None))
+    keywords = {"help": setting.metadata["help"], "default": default}
+    if kind is bool:
+        if default:
+            return "--no-" + setting.name.replace("_", "-"), {**keywords, "dest": setting.name, "action": "store_false"}
+        return option_name(setting.name), {**keywords, "action": "store_true"}
+    if get_origin(kind) is Literal:
+        keywords["choices"] = get_args(kind)
+    elif kind == list[str]:
+        keywords["type"] = _int_list  # comma-separated
+    elif kind in (int, float):
+        keywords["type"] = kind
+    return option_name(setting.name), {**keywords, **TRAIN_OPTION_CHANGES.get(setting.name, {})}
 
 
 def _add_substitution_options(group, lookup_default: str, draw_default: str) -> None:
-    """The rs-da substitution rule (train, augment): docs/robust-training.md explains both."""
+    """The rs-da substitution rule for `augment`, with the help of the training settings."""
     from xrobust.robust.settings import SUBSTITUTIONS, SYNONYM_LOOKUPS
 
     group.add_argument("--synonym-lookup", default=lookup_default, choices=SYNONYM_LOOKUPS,
-                       help="rs-da: published (Robust-XLT's perturb.py: space-delimited tokens looked up exactly "
-                            "as written, so capitalised or punctuated tokens never change) or case-insensitive "
-                            "(words between punctuation, any case, capitalisation restored: names change too)")
+                       help=_setting_help("synonym_lookup"))
     group.add_argument("--substitution", default=draw_default, choices=SUBSTITUTIONS,
-                       help="rs-da: draw every word occurrence independently (the paper), or once per word and "
-                            "pair (a word in both sentences gets the same substitute)")
+                       help=_setting_help("substitution"))
+
+
+def _setting_help(name: str) -> str:
+    """The help of a training setting, for another command's option of the same meaning."""
+    from xrobust.training.config import TrainConfig
+
+    return TrainConfig.__dataclass_fields__[name].metadata["help"]
 
 
 def _config_from_args(args) -> "TrainConfig":
+    from xrobust.robust.objectives import OBJECTIVES
     from xrobust.tasks.xtreme import data_dir_from
     from xrobust.training.config import TrainConfig
 
@@ -142,7 +100,7 @@ def _config_from_args(args) -> "TrainConfig":
     values["data_dir"] = str(data_dir_from(args.data_dir))
     values["output_dir"] = args.output_dir or ""
     values["intermediate"] = [source for group in args.intermediate or [] for source in group]
-    if values.get("method") == "rs-da" and not values.get("synonyms"):
+    if OBJECTIVES[values["method"]].needs_synonyms and not values.get("synonyms"):
         from xrobust.lexicon.synonyms import default_synonyms_path
 
         values["synonyms"] = str(default_synonyms_path())  # config.json names the table actually used
@@ -224,7 +182,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                              "uniform-ball / gaussian: noise on each token's word embedding")
     smooth.add_argument("--synonyms", default="",
                         help="synonym table JSON (default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
-    smooth.add_argument("--synonym-source", default="counter-fitted", metavar="SOURCES", help=SYNONYM_SOURCE_HELP)
+    smooth.add_argument("--synonym-source", default="counter-fitted", metavar="SOURCES",
+                        help=_setting_help("synonym_source"))
     smooth.add_argument("--synonym-lookup", default="published", choices=SYNONYM_LOOKUPS,
                         help="synonyms: which words can change, as rs-da's option of that name")
     smooth.add_argument("--noise-radius", type=float, default=0.5, help="uniform-ball: L2 radius per token")
@@ -250,7 +209,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     augment.add_argument("--split", default="train", help="the split to perturb")
     augment.add_argument("--language", default="en", help="the language of the split's file (default: en); "
                          "a --synonym-source must cover it")
-    augment.add_argument("--synonym-source", default="counter-fitted", metavar="SOURCES", help=SYNONYM_SOURCE_HELP)
+    augment.add_argument("--synonym-source", default="counter-fitted", metavar="SOURCES",
+                         help=_setting_help("synonym_source"))
     augment.add_argument("--copies", type=int, default=10, help="perturbed copies per pair (paper: 10 for PAWS-X)")
     augment.add_argument("--seed", type=int, default=42, help="the seed of the training run whose copies to write")
     augment.add_argument("--synonyms", default="",
@@ -342,8 +302,8 @@ def main(argv=None) -> int:
 
 def _dispatch(args) -> int:
     if args.command == "train":
+        from xrobust.evaluation.trained_run import train_and_evaluate
         from xrobust.training.config import TrainConfig
-        from xrobust.training.recipe import run_training
 
         if args.config:
             from xrobust.results.rundir import read_json
@@ -353,7 +313,7 @@ def _dispatch(args) -> int:
             raise UserError("--task: required (or --config with a run's config.json)")
         else:
             config = _config_from_args(args)
-        run_training(config)
+        train_and_evaluate(config)
         return 0
     if args.command == "evaluate":
         smoothing = _smoothing_from_args(args)  # first: its checks need no model
@@ -381,11 +341,11 @@ def _dispatch(args) -> int:
         print(f"\nwritten to {out}")
         return 0
     if args.command == "quickstart":
+        from xrobust.evaluation.trained_run import train_and_evaluate
         from xrobust.quickstart import quickstart_config
         from xrobust.tasks.xtreme import data_dir_from
-        from xrobust.training.recipe import run_training
 
-        run_training(quickstart_config(str(data_dir_from(args.data_dir)), args.output_dir))
+        train_and_evaluate(quickstart_config(str(data_dir_from(args.data_dir)), args.output_dir))
         return 0
     if args.command == "attack":
         from xrobust.attacks.cli import run_attack

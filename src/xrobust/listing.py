@@ -8,12 +8,14 @@ def listing() -> str:
     from xrobust.attacks.recipes import RECIPES
     from xrobust.encoders.packaged import DESCRIPTION
     from xrobust.tasks import TASKS
-    from xrobust.training.config import METHODS
+    from xrobust.robust.objectives import OBJECTIVES
 
     lines = ["tasks:"]
     for task in TASKS.values():
         lines.append(f"  {task.name:<8} languages {','.join(task.languages)}; labels {','.join(task.label_names)}")
-    lines += ["", "training methods (--method): " + ", ".join(METHODS), "", "attack recipes (--recipe):"]
+    lines += ["", "training methods (--method):"]
+    lines += [f"  {o.name:<18} {o.description}" for o in OBJECTIVES.values()]
+    lines += ["", "attack recipes (--recipe):"]
     for recipe in RECIPES.values():
         lines.append(f"  {recipe.name:<18} {recipe.languages}")
     lines += ["", "encoders usable offline (--model):", f"  default            {DESCRIPTION}"]

@@ -1,5 +1,10 @@
-"""`xrobust evaluate`: score a trained checkpoint (or a run directory's selected one)."""
+"""`xrobust evaluate`: score a trained checkpoint (or a run directory's selected one).
 
+The output folder gets evaluate.json first: every setting of the evaluation, resolved (the
+languages, the max length taken from the run), so the folder says how its numbers were made.
+"""
+
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,9 +23,12 @@ from xrobust.evaluation.zero_shot import evaluate_languages
 from xrobust.lexicon.synonym_sources import SynonymLexicon, check_covered, load_synonyms
 from xrobust.lexicon.synonyms import default_synonyms_path
 from xrobust.results.plots import accuracy_plot
-from xrobust.results.rundir import read_json, write_json
+from xrobust.results.rundir import environment, read_json, write_json
 from xrobust.robust.settings import SmoothingSettings
 from xrobust.tasks import get_task, parse_languages
+
+
+EVALUATE_JSON = "evaluate.json"
 
 
 def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: str | None, data_dir,
@@ -64,6 +72,16 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
     if smoothing:
         about["smoothing"] = {**asdict(smoothing), "synonyms": synonyms if smoothing.kind == "synonyms" else None,
                               "synonym_tables": table.describe() if table else None}
+    if processes.is_main:
+        write_json(out / EVALUATE_JSON, {
+            "settings": {"checkpoint": checkpoint, "task": task_name, "split": split, "languages": list(chosen),
+                         "data_dir": str(data_dir), "max_examples": max_examples, "batch_size": batch_size,
+                         "max_length": max_length, "precision": precision, "generalized": generalized,
+                         "smoothing": asdict(smoothing) if smoothing else None, "synonyms": synonyms},
+            "checkpoint": str(folder),  # the weights the checkpoint argument resolved to
+            "environment": environment(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        })
     # Every forward pass of the evaluation under the chosen precision; logits are compared in fp32.
     device_type = next(model.parameters()).device.type
     with torch.inference_mode(), torch.autocast(device_type, dtype=used.autocast_dtype,

@@ -32,21 +32,15 @@ from pathlib import Path
 from xrobust.errors import UserError
 from xrobust.results.lineage import InheritedStage, base_model, inherited_stages, intermediate_condition, pairing_seeds
 from xrobust.results.rundir import read_json
+from xrobust.robust.objectives import OBJECTIVES, method_options
 from xrobust.robust.settings import settings_before_defaults_changed
 
 # Settings that may differ between the runs of one comparison: the seed and folder, and
 # each method's and condition's own options (which name the group, see method_label and
-# condition_label). `model` names a checkpoint for runs that inherit stages; the encoder
-# their lineage started from is compared instead.
+# condition_label; a method's are its `options` in robust/objectives.py). `model` names a
+# checkpoint for runs that inherit stages; the encoder their lineage started from is compared instead.
 PER_RUN = {"seed", "output_dir", "model"}
-METHOD_OPTIONS = {
-    "standard": (),
-    "rs-da": ("synonyms", "synonym_lookup", "substitution", "augment_copies", "augment_mode"),
-    "rs-ri": ("noise", "noise_radius", "noise_sigma"),
-    "adv": ("adv_eps", "adv_step_size", "adv_steps", "adv_norm", "adv_weight"),
-    "freelb": ("adv_eps", "adv_step_size", "adv_steps", "adv_norm"),
-}
-ALL_METHOD_OPTIONS = {"method"} | {k for keys in METHOD_OPTIONS.values() for k in keys}
+ALL_METHOD_OPTIONS = {"method"} | method_options()
 CONDITION_OPTIONS = ("intermediate_epochs", "max_intermediate_examples")  # used only with --intermediate
 ALL_CONDITION_OPTIONS = {"intermediate", *CONDITION_OPTIONS}
 
@@ -109,13 +103,14 @@ def method_label(config: dict, defaults: dict) -> str:
     """The method, with each of its options that is not the default (the default synonym table
     is the one that is named "counterfitted_neighbors.json", wherever it lives)."""
     changed = []
-    for key in METHOD_OPTIONS.get(config["method"], ()):
+    for key in OBJECTIVES[config["method"]].options if config["method"] in OBJECTIVES else ():
         value = config[key]
         if key == "synonyms":
             if value and Path(value).name != "counterfitted_neighbors.json":
                 changed.append(f"synonyms={Path(value).name}")
         elif value != defaults[key]:
-            changed.append(f"{key.replace('_', '-')}={value}")
+            shown = ",".join(value) if isinstance(value, list) else value  # synonym_source: as on the command line
+            changed.append(f"{key.replace('_', '-')}={shown}")
     return config["method"] + (f" ({', '.join(changed)})" if changed else "")
 
 

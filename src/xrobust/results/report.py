@@ -1,4 +1,10 @@
-"""Markdown tables of run results."""
+"""Markdown tables of run results.
+
+This stays with the run-directory files (floor 1) rather than in reports/ (floor 5): it
+renders one metrics.json as its writers print it (`xrobust train`, `xrobust evaluate`, on
+the evaluation floor and above), imports nothing but the schema, and reads no other run.
+reports/ holds what reads several runs and compares them.
+"""
 
 
 def condition_of(metrics: dict) -> str:

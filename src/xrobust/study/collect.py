@@ -66,7 +66,7 @@ def _jsonl(path: Path) -> list[dict]:
 
 
 def expected_lineage(condition: Condition, seed: int) -> tuple[str, list[dict]]:
-    """What a cell of `condition` must record (training/recipe.py, results/lineage.py): its
+    """What a cell of `condition` must record (training/run_folder.py, results/lineage.py): its
     intermediate_condition and, per inherited stage, the fields that say what it trained on.
     The stage's name carries the split and languages (`stage-1-xnli-dev-de-fr`)."""
     if not condition.trains:

@@ -1,7 +1,7 @@
 """Run a study's units in dependency order: in-process one at a time, or (`--workers N`,
 study/workers.py) in N worker processes.
 
-Each unit calls what the matching command calls (`run_training`, the attack runner,
+Each unit calls what the matching command calls (`train_and_evaluate`, the attack runner,
 `evaluate --generalized`), so a cell is an ordinary run directory and every xrobust command
 works on it. Finished units are skipped; an interrupted one resumes from its own folder
 (every xrobust run does). A failing unit leaves its one-line error in `.study/` and the
@@ -23,6 +23,7 @@ from xrobust.encoders.loading import reuse_tokenizers
 from xrobust.errors import UserError
 from xrobust.progress import say
 from xrobust.results.rundir import write_text
+from xrobust.robust.objectives import OBJECTIVES
 from xrobust.study.plan import (HEARTBEAT_SECONDS, Unit, intermediate_name, lock_is_fresh, plan_units, shard_units,
                                 state_file, unit_state)
 from xrobust.study.spec import AttackSpec, Condition, StudySpec
@@ -39,7 +40,8 @@ class RunSettings:
 
     def check(self, spec: StudySpec) -> None:
         needs = [a.recipe for a in spec.attacks if a.recipe.startswith(WORD_RESOURCES)]
-        needs += [m.label for m in spec.methods if m.name == "rs-da" and not dict(m.options).get("synonyms")]
+        needs += [m.label for m in spec.methods
+                  if OBJECTIVES[m.name].needs_synonyms and not dict(m.options).get("synonyms")]
         if needs and not (self.resources and Path(self.resources).is_dir()):
             raise UserError(f"--resources: {needs[0]} needs the resources folder (counterfitted_neighbors.json, "
                             f"muse/); {self.resources or 'XROBUST_RESOURCES is not set'}"
@@ -57,7 +59,7 @@ def intermediate_config(spec: StudySpec, condition: Condition, seed: int, study_
               "data_dir": settings.data_dir, "output_dir": _absolute(study_dir, intermediate_name(condition.name, seed)),
               "epochs": condition.epochs, "max_train_examples": condition.examples,
               # rows of the split in languages[i % n]; the rows it trains on are held out of its
-              # own selection and evaluation (training/recipe.py)
+              # own selection and evaluation (training/stage_data.py, evaluation/trained_run.py)
               "train_split": condition.split, "train_languages": list(condition.languages),
               "eval_split": "dev", "eval_languages": ["en"], "max_eval_examples": train.get("max_dev_examples")}
     return TrainConfig(**values)
@@ -71,7 +73,7 @@ def cell_config(spec: StudySpec, unit: Unit, study_dir: Path, settings: RunSetti
     values.update(task=spec.task, model=model, method=method.name, seed=unit.seed, data_dir=settings.data_dir,
                   output_dir=_absolute(study_dir, unit.name), eval_split=spec.evaluation.split,
                   eval_languages=list(spec.evaluation.languages), max_eval_examples=spec.evaluation.examples)
-    if method.name == "rs-da" and not values.get("synonyms"):
+    if OBJECTIVES[method.name].needs_synonyms and not values.get("synonyms"):
         # config.json names the table actually used, as `xrobust train` does
         values["synonyms"] = str(Path(settings.resources) / "counterfitted_neighbors.json")
     return TrainConfig(**values)
@@ -168,13 +170,13 @@ class StudyRun:
         return True
 
     def _execute(self, unit: Unit) -> None:
-        from xrobust.training.recipe import run_training
+        from xrobust.evaluation.trained_run import train_and_evaluate
 
         if unit.kind == "intermediate":
             condition = self.spec.condition(unit.condition)
-            run_training(intermediate_config(self.spec, condition, unit.seed, self.study_dir, self.settings))
+            train_and_evaluate(intermediate_config(self.spec, condition, unit.seed, self.study_dir, self.settings))
         elif unit.kind == "cell":
-            run_training(cell_config(self.spec, unit, self.study_dir, self.settings))
+            train_and_evaluate(cell_config(self.spec, unit, self.study_dir, self.settings))
         elif unit.kind == "attack":
             from xrobust.attacks.runner import run_attack
 

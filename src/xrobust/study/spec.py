@@ -16,13 +16,15 @@ import dataclasses
 import re
 import tomllib
 import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
 from xrobust.errors import UserError
 from xrobust.study.toml_reader import TableReader
 from xrobust.tasks import TASKS
-from xrobust.training.config import METHODS, TrainConfig
+from xrobust.robust.objectives import METHODS
+from xrobust.training.config import TrainConfig
 
 BASELINE_CONDITION = "none"
 # TrainConfig fields the study sets itself, per unit: a spec may not set them in [target.train]
@@ -175,9 +177,12 @@ def train_options(reader: TableReader, table: dict, exclude) -> tuple[tuple[str,
 
 
 def _kind(annotation):
-    """A TOML reader kind for a TrainConfig annotation: `int | None` -> int (TOML has no null)."""
+    """A TOML reader kind for a TrainConfig annotation: `int | None` -> int (TOML has no null);
+    a `Literal` of names -> str (TrainConfig.validate names the allowed values)."""
     if isinstance(annotation, types.UnionType):
         annotation = next(a for a in annotation.__args__ if a is not type(None))
+    if typing.get_origin(annotation) is typing.Literal:
+        return str
     if annotation == list[str]:
         return "list[str]"
     return annotation

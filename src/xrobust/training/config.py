@@ -5,10 +5,13 @@ A run is reproducible from its `config.json` alone (`xrobust train --config run/
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Literal, get_args, get_origin
 
 from xrobust.encoders.devices import PRECISIONS
 from xrobust.errors import UserError
 from xrobust.tasks.sources import TrainingSource
+from xrobust.tasks.xtreme import BLANK_POLICIES
+from xrobust.robust.objectives import METHODS, OBJECTIVES, Objective, method_options, owners
 from xrobust.robust.settings import (
     AUGMENT_MODES,
     NOISE_KINDS,
@@ -21,86 +24,120 @@ from xrobust.robust.settings import (
     settings_before_defaults_changed,
 )
 
-# standard: cross-entropy; rs-da: synonym-substitution copies; rs-ri: noise on word embeddings;
-# adv: PGD (clean + weighted adversarial loss); freelb: FreeLB's accumulated ascent steps.
-METHODS = ("standard", "rs-da", "rs-ri", "adv", "freelb")
+POOLINGS = ("mean", "first")  # encoders/classifier.py's (which imports torch; tests/test_cli_train_options.py)
+SYNONYM_SOURCE_HELP = ("where each language's synonyms come from, comma-separated, the first covering a language "
+                       "wins: counter-fitted (English; the --synonyms table), muse-pivot (every MUSE language, "
+                       "through English), or a JSON table {\"language\": L, \"synonyms\": {...}}; words of "
+                       "languages no source covers never change (default: counter-fitted)")
+
+
+def option_name(setting_name: str) -> str:
+    """`max_length` -> `--max-length`: how errors and the command line name a setting."""
+    return "--" + setting_name.replace("_", "-")
+
+
+def setting(default, help: str):
+    """A field with the help of its command-line option: `xrobust train`'s options are made
+    from these fields (cli.py), the choices from `Literal` types."""
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
 
 
 @dataclass
 class TrainConfig:
     # What to train
-    task: str = "xnli"
-    # Intermediate sources, trained first as one multi-task stage: "mnli" (English train pairs)
-    # or "task:split:lang,lang" (e.g. "xnli:dev:de,es": labelled dev rows spread over languages).
-    intermediate: list[str] = field(default_factory=list)
-    model: str = "default"  # "default" (packaged multilingual-e5-small), a hub id or a local folder
-    method: str = "standard"
-    data_dir: str = ""  # XTREME-layout folder, or "hub"
-    output_dir: str = ""
+    task: str = setting("xnli", "target task: pawsx, xnli or mnli (required unless --config)")
+    intermediate: list[str] = setting(
+        [], "intermediate task(s) trained first as one multi-task stage: mnli, or mnli,xnli, or TASK:SPLIT:LANG,LANG "
+            "for labelled pairs spread over languages, e.g. xnli:dev:de,es,fr (repeat the option for several such "
+            "sources)")
+    model: str = setting("default", "'default' (packaged multilingual-e5-small, 4-bit weights), a Hugging Face id "
+                                    "or a folder")
+    method: Literal[METHODS] = setting(
+        "standard", "training objective: " + "; ".join(f"{o.name}: {o.description}" for o in OBJECTIVES.values())
+                    + " (docs/robust-training.md)")
+    data_dir: str = setting("", "XTREME-layout folder, or 'hub' (default: $XROBUST_DATA)")
+    output_dir: str = setting("", "run directory (default: runs/<task>-<method>-<model>-s<seed>); the same command "
+                                  "resumes it")
     # Data
-    max_train_examples: int | None = None  # first N training pairs of the target task
-    train_split: str = "train"  # the target task's labelled pairs: this split (rows used are held out of
-    train_languages: list[str] = field(default_factory=lambda: ["en"])  # selection and evaluation) in these
-    max_intermediate_examples: int | None = None  # per intermediate task
-    max_dev_examples: int | None = None  # English dev pairs used for model selection (evenly spaced)
-    max_length: int = 128
-    blank_policy: str = "skip"  # empty / "NS" sentences: skip (counted) or keep
+    max_train_examples: int | None = setting(None, "use the first N training pairs")
+    train_split: str = setting("train", "the split the target task's labelled pairs come from (its rows are then held "
+                                        "out of model selection and evaluation)")
+    train_languages: list[str] = setting(["en"], "languages of those pairs: row i in language i mod N (default: en)")
+    max_intermediate_examples: int | None = setting(None, "the first N pairs of each intermediate task")
+    max_dev_examples: int | None = setting(None, "English dev pairs for model selection (evenly spaced)")
+    max_length: int = setting(128, "tokens per pair")
+    blank_policy: Literal[BLANK_POLICIES] = setting(
+        "skip", "rows with an empty or untranslated (NS) sentence: skip (counted) or keep")
     # Optimisation (defaults: the XTREME recipe's lr and batch size)
-    epochs: int = 3
-    intermediate_epochs: int = 1
-    batch_size: int = 32
-    gradient_accumulation: int = 1
-    learning_rate: float = 2e-5
-    head_learning_rate: float | None = None  # new heads start from scratch; None = learning_rate
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    max_grad_norm: float = 1.0
-    freeze_word_embeddings: bool = False
-    pooling: str = "mean"
-    dropout: float = 0.1
-    seed: int = 42
-    # Robust objectives (each setting is used by the method(s) named; see docs/robust-training.md)
-    synonyms: str = ""  # rs-da: synonym table JSON ("" = $XROBUST_RESOURCES/counterfitted_neighbors.json)
-    # rs-da: where each language's synonyms come from, first covering source wins (lexicon/synonym_sources.py):
-    # counter-fitted (en), muse-pivot (MUSE languages) or a per-language table file; other languages stay clean
-    synonym_source: list[str] = field(default_factory=lambda: ["counter-fitted"])
-    augment_copies: int = 1  # rs-da: perturbed copies of each example per epoch (paper: 10 PAWS-X, 3 XNLI)
-    augment_mode: str = "dynamic"  # rs-da: copies redrawn every epoch, or static (drawn once, as the paper)
-    synonym_lookup: str = "published"  # rs-da: published (perturb.py: space tokens, exact case) or case-insensitive
-    substitution: str = "independent"  # rs-da: independent (every occurrence) or per-pair (one draw per word)
-    noise: str = "uniform-ball"  # rs-ri: uniform-ball (L2, per token) or gaussian
-    noise_radius: float = 0.5  # rs-ri uniform-ball: L2 radius per token
-    noise_sigma: float = 0.02  # rs-ri gaussian: standard deviation per coordinate
-    adv_eps: float = 0.02  # adv/freelb: bound per token (L2 radius, or per coordinate under linf); see settings.py
-    adv_step_size: float = 0.01  # adv/freelb: ascent step length
-    adv_steps: int = 3  # adv/freelb: K ascent steps
-    adv_norm: str = "l2"  # adv/freelb: l2 or linf
-    adv_weight: float = 1.0  # adv: loss = clean + weight * adversarial
+    epochs: int = setting(3, "epochs of the target task")
+    intermediate_epochs: int = setting(1, "epochs of the intermediate stage")
+    batch_size: int = setting(32, "pairs per micro-batch")
+    gradient_accumulation: int = setting(1, "micro-batches per optimizer step")
+    learning_rate: float = setting(2e-5, "peak learning rate (linear warm-up, then linear decay)")
+    head_learning_rate: float | None = setting(  # new heads start from scratch
+        None, "learning rate of the new head (default: --learning-rate)")
+    weight_decay: float = setting(0.01, "AdamW weight decay (not of biases and layer norms)")
+    warmup_ratio: float = setting(0.1, "share of the optimizer steps spent warming up")
+    max_grad_norm: float = setting(1.0, "gradient clipping norm")
+    freeze_word_embeddings: bool = setting(
+        False, "keep the input word embeddings fixed (faster; keeps languages' embeddings aligned)")
+    pooling: Literal[POOLINGS] = setting("mean", "sentence vector: mean of the tokens, or the first token")
+    dropout: float = setting(0.1, "dropout before the head")
+    seed: int = setting(42, "data order, new heads, dropout and perturbations")
+    # Robust objectives (each setting is used by the method(s) named in robust/objectives.py; see
+    # docs/robust-training.md)
+    synonyms: str = setting("", "rs-da: synonym table JSON, word -> neighbours "
+                                "(default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
+    # rs-da: first covering source wins (lexicon/synonym_sources.py); other languages stay clean
+    synonym_source: list[str] = setting(["counter-fitted"], SYNONYM_SOURCE_HELP)
+    augment_copies: int = setting(1, "rs-da: perturbed copies of each example per epoch (paper: 10 for PAWS-X, "
+                                     "3 for XNLI)")
+    augment_mode: Literal[AUGMENT_MODES] = setting(
+        "dynamic", "rs-da: dynamic (copies drawn afresh every epoch) or static (drawn once and reused every epoch, "
+                   "as the paper's perturb.py; what `xrobust augment` writes)")
+    synonym_lookup: Literal[SYNONYM_LOOKUPS] = setting(
+        "published", "rs-da: published (Robust-XLT's perturb.py: space-delimited tokens looked up exactly as "
+                     "written, so capitalised or punctuated tokens never change) or case-insensitive (words "
+                     "between punctuation, any case, capitalisation restored: names change too)")
+    substitution: Literal[SUBSTITUTIONS] = setting(
+        "independent", "rs-da: draw every word occurrence independently (the paper), or once per word and pair "
+                       "(a word in both sentences gets the same substitute)")
+    noise: Literal[NOISE_KINDS] = setting(
+        "uniform-ball", "rs-ri: noise on each token's word embedding: uniform in an L2 ball, or Gaussian")
+    noise_radius: float = setting(0.5, "rs-ri uniform-ball: L2 radius per token (e5-small word vectors have norm "
+                                       "~1.6)")
+    noise_sigma: float = setting(0.02, "rs-ri gaussian: standard deviation per coordinate")
+    adv_eps: float = setting(  # see robust/settings.py
+        0.02, "adv/freelb: perturbation bound per token (L2 radius, or per coordinate with linf)")
+    adv_step_size: float = setting(0.01, "adv/freelb: ascent step size")
+    adv_steps: int = setting(3, "adv/freelb: K ascent steps (adv costs ~K+1 standard steps, freelb ~K)")
+    adv_norm: Literal[NORMS] = setting("l2", "adv/freelb: l2 or linf ball")
+    adv_weight: float = setting(1.0, "adv: loss = clean + weight * adversarial")
     # Speed
-    group_by_length: bool = True
-    pad_to_max_length: bool = False  # the XTREME recipe pads every pair to max_length (baseline only)
-    precision: str = "fp32"  # bf16 autocast (CPU, GPU), fp16 with loss scaling (GPU), or auto (encoders/devices.py)
-    device: str = "auto"
-    eval_batch_size: int = 64
+    group_by_length: bool = setting(True, "random batches instead of length-grouped ones")
+    pad_to_max_length: bool = setting(
+        False, "pad every pair to --max-length, as the XTREME scripts do (for baselines)")
+    precision: Literal[PRECISIONS] = setting(
+        "fp32", "bf16 autocast (CPU or GPU), fp16 mixed precision (GPU), or auto: bf16 where the hardware runs it "
+                "natively (CPU with AVX512-BF16/AMX, CUDA >= 8.0), else fp32 (encoders/devices.py)")
+    device: str = setting("auto", "auto, cpu, cuda, cuda:1, ...")
+    eval_batch_size: int = setting(64, "pairs per batch when scoring (English dev, and the evaluation)")
     # Checkpoints and selection
-    checkpoint_every: int = 200  # optimizer steps between resumable checkpoints (0: only at epoch ends)
-    eval_every: int = 0  # optimizer steps between English-dev evaluations (0: at each epoch end)
+    checkpoint_every: int = setting(200, "optimizer steps between resumable checkpoints (0: epoch ends)")
+    eval_every: int = setting(0, "English-dev evaluation every N steps (0: at each epoch end)")
     # Zero-shot evaluation after training
-    eval_split: str = "dev"
-    eval_languages: list[str] | None = None  # None: every language of the task
-    max_eval_examples: int | None = None  # per language (evenly spaced, the same rows in every language)
+    eval_split: str = setting("dev", "split for the zero-shot evaluation (dev, test)")
+    eval_languages: list[str] | None = setting(None, "languages to evaluate (default: all of the task)")
+    max_eval_examples: int | None = setting(
+        None, "pairs per language in the final evaluation (evenly spaced, the same rows in every language)")
 
     def validate(self) -> None:
         """Fail fast, naming the option, before anything is loaded."""
-        from xrobust.encoders.classifier import POOLINGS
-        from xrobust.tasks import get_task
-
         self.training_source()
         intermediate = self.intermediate_sources()
-        checks = [
-            (self.method in METHODS, "--method", f"one of {', '.join(METHODS)}"),
-            (self.precision in PRECISIONS, "--precision", f"one of {', '.join(PRECISIONS)}"),
-            (self.pooling in POOLINGS, "--pooling", f"one of {', '.join(POOLINGS)}"),
+        checks = self._choice_checks() + [
             (self.epochs >= 1, "--epochs", "at least 1"),
             (self.intermediate_epochs >= 1, "--intermediate-epochs", "at least 1"),
             (self.batch_size >= 1, "--batch-size", "at least 1"),
@@ -110,24 +147,11 @@ class TrainConfig:
             (8 <= self.max_length <= 4096, "--max-length", "between 8 and 4096"),
             (0 <= self.dropout < 1, "--dropout", "in [0, 1)"),
             (self.augment_copies >= 1, "--augment-copies", "at least 1"),
-            (self.augment_copies == 1 or self.method == "rs-da", "--augment-copies", "1 unless --method rs-da"),
-            (not self.synonyms or self.method == "rs-da", "--synonyms", "left out unless --method rs-da"),
-            (self.substitution in SUBSTITUTIONS, "--substitution", f"one of {', '.join(SUBSTITUTIONS)}"),
-            (self.substitution == "independent" or self.method == "rs-da", "--substitution",
-             "independent unless --method rs-da"),
-            (self.synonym_lookup in SYNONYM_LOOKUPS, "--synonym-lookup", f"one of {', '.join(SYNONYM_LOOKUPS)}"),
-            (self.synonym_lookup == "published" or self.method == "rs-da", "--synonym-lookup",
-             "published unless --method rs-da"),
-            (self.augment_mode in AUGMENT_MODES, "--augment-mode", f"one of {', '.join(AUGMENT_MODES)}"),
-            (self.augment_mode == "dynamic" or self.method == "rs-da", "--augment-mode",
-             "dynamic unless --method rs-da"),
-            (self.noise in NOISE_KINDS, "--noise", f"one of {', '.join(NOISE_KINDS)}"),
             (self.noise_radius >= 0, "--noise-radius", "at least 0"),
             (self.noise_sigma >= 0, "--noise-sigma", "at least 0"),
             (self.adv_eps > 0, "--adv-eps", "positive"),
             (self.adv_step_size > 0, "--adv-step-size", "positive"),
             (self.adv_steps >= 1, "--adv-steps", "at least 1"),
-            (self.adv_norm in NORMS, "--adv-norm", f"one of {', '.join(NORMS)}"),
             (self.adv_weight >= 0, "--adv-weight", "at least 0"),
         ]
         for name, value in (("--max-train-examples", self.max_train_examples),
@@ -135,12 +159,11 @@ class TrainConfig:
                             ("--max-dev-examples", self.max_dev_examples),
                             ("--max-eval-examples", self.max_eval_examples)):
             checks.append((value is None or value >= 1, name, "at least 1"))
-        checks.append((self.synonym_source == ["counter-fitted"] or self.method == "rs-da", "--synonym-source",
-                       "counter-fitted unless --method rs-da"))
+        checks += self._method_option_checks()
         for ok, option, expected in checks:
             if not ok:
                 raise UserError(f"{option}: must be {expected}")
-        if self.method == "rs-da":
+        if self.objective().needs_synonyms:
             self.check_synonym_sources()
         tasks = [source.task for source in intermediate]
         if self.task in tasks:
@@ -148,6 +171,28 @@ class TrainConfig:
             raise UserError(f"--intermediate: {self.task} is the target task; an intermediate task must differ")
         if len(set(tasks)) != len(tasks):
             raise UserError("--intermediate: a task is listed twice (one head per task in a stage)")
+
+    def _choice_checks(self) -> list[tuple[bool, str, str]]:
+        """A `Literal` setting is one of its values (first: --method decides what else is checked)."""
+        choices = [(f.name, get_args(f.type)) for f in dataclasses.fields(self) if get_origin(f.type) is Literal]
+        return [(getattr(self, name) in values, option_name(name), f"one of {', '.join(values)}")
+                for name, values in choices]
+
+    def _method_option_checks(self) -> list[tuple[bool, str, str]]:
+        """An option that belongs to other methods stays at its default (a value the run would
+        silently ignore is refused): e.g. "--augment-copies: must be 1 unless --method rs-da"."""
+        defaults = TrainConfig()
+        checks = []
+        for option in sorted(method_options()):
+            readers = owners(option)
+            default = getattr(defaults, option)
+            shown = ",".join(default) if isinstance(default, list) else (str(default) if default != "" else "left out")
+            checks.append((self.method in readers or getattr(self, option) == default,
+                           option_name(option), f"{shown} unless --method {' or '.join(readers)}"))
+        return checks
+
+    def objective(self) -> Objective:
+        return OBJECTIVES[self.method]
 
     def check_synonym_sources(self) -> None:
         """The target task's languages must have synonyms (else rs-da is silently standard

@@ -20,9 +20,7 @@ from xrobust.encoders.pairs import EncodedPairs, collate
 from xrobust.encoders.predict import predict_logits
 from xrobust.encoders.processes import Processes
 from xrobust.progress import progress_bar, say
-from xrobust.robust.adversarial import freelb_step, pgd_step
 from xrobust.robust.augment import Synonyms
-from xrobust.robust.noise import random_noise_loss
 from xrobust.tasks import Example
 from xrobust.training.augmented_batches import AugmentedEpoch, PoolSlot
 from xrobust.training.batching import training_batches
@@ -43,17 +41,6 @@ class StagePlan:
     synonyms: Synonyms | None = None  # per-language tables; languages without one train clean
 
 
-def standard_loss(model: PairClassifier, task: str, batch: dict) -> torch.Tensor:
-    """Plain cross-entropy on the clean input."""
-    inputs = {k: v for k, v in batch.items() if k != "labels"}
-    return torch.nn.functional.cross_entropy(model(task, **inputs), batch["labels"])
-
-
-def copies_per_epoch(config: TrainConfig) -> int:
-    """rs-da sees each example `augment_copies` times per epoch (each copy perturbed afresh)."""
-    return config.augment_copies if config.method == "rs-da" else 1
-
-
 class EpochBatches:
     """The epoch's micro-batches in training order, tasks interleaved at random; a pure
     function of (seed, epoch), so a resumed run continues with the batch it stopped at.
@@ -67,7 +54,7 @@ class EpochBatches:
         tagged: list[tuple[str, list[int] | PoolSlot]] = []
         for offset, (task, pairs) in enumerate(plan.train.items()):
             seed = config.seed + 7919 * offset
-            if config.method == "rs-da":
+            if config.objective().needs_synonyms:
                 copies = AugmentedEpoch(task, plan.train_examples[task], plan.synonyms, tokenizer,
                                         config.augment_copies, config.batch_size, config.max_length, seed, epoch,
                                         group_by_length=group, rule=config.substitution_rule(),
@@ -97,20 +84,9 @@ class EpochBatches:
 
 def train_on_batch(model: PairClassifier, task: str, batch: dict, config: TrainConfig,
                    backward: Callable[[torch.Tensor], None]) -> float:
-    """Accumulate the gradient of one batch under the run's method; return its loss value.
-    adv and freelb call `backward` once per pass they need; the others once."""
-    if config.method == "freelb":  # K forward/backward passes, gradients averaged
-        return freelb_step(model, task, batch, config.adversarial(), backward).loss
-    if config.method == "adv":  # K + 1 passes, the clean one doubling as the first ascent step
-        return pgd_step(model, task, batch, config.adversarial(), backward)
-    if config.method in ("standard", "rs-da"):  # rs-da's perturbation is in the batch's text
-        loss = standard_loss(model, task, batch)
-    elif config.method == "rs-ri":
-        loss = random_noise_loss(model, task, batch, config.embedding_noise())
-    else:
-        raise ValueError(f"unknown method {config.method!r}")
-    backward(loss)
-    return loss.item()
+    """Accumulate the gradient of one batch under the run's objective (robust/objectives.py);
+    return its loss value. adv and freelb call `backward` once per pass they need; the others once."""
+    return config.objective().step(model, task, batch, config, backward)
 
 
 def build_optimizer(model: PairClassifier, config: TrainConfig) -> torch.optim.AdamW:
@@ -158,7 +134,7 @@ def train_stage(plan: StagePlan, model: PairClassifier, tokenizer, config: Train
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
     optimizer = build_optimizer(model, config)
     params = [p for g in optimizer.param_groups for p in g["params"]]
-    copies = copies_per_epoch(config)
+    copies = config.objective().copies_per_epoch(config)
     per_step = config.gradient_accumulation * processes.count  # global micro-batches per optimizer step
     micro_per_epoch = sum(math.ceil(len(p) * copies / config.batch_size) for p in plan.train.values())
     steps_per_epoch = math.ceil(micro_per_epoch / per_step)
