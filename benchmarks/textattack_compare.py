@@ -22,8 +22,9 @@ Each process also times plain batched inference on the same pairs (xrobust's `pr
 because the two venvs differ in transformers (TextAttack's flair dependency needs <5).
 Both sides load the model, warm up on the first two rows, then time only the attack loop, on
 `--threads` torch threads (default 1): wall time and the process's CPU time (the latter is
-what to compare on a machine shared with other jobs; with one thread it is the compute). Results: OUT/textattack.json, OUT/xrobust.json (per-example
-outcomes and timings), OUT/summary.json and a markdown table (OUT/table.md, also printed):
+what to compare on a machine shared with other jobs; with one thread it is the compute).
+Results: OUT/textattack.json, OUT/xrobust.json (per-example outcomes and timings),
+OUT/summary.json and a markdown table (OUT/table.md, also printed):
 success rate, mean queries, words changed, examples/s, and the ratios to TextAttack.
 
 Pairs. Both searches attack both sentences of a pair: TextAttack's words of a two-column input
