@@ -239,6 +239,37 @@ def test_synonym_greedy_with_muse_pivot_runs_in_de_fr_es_ja(checkpoint, world, t
     assert set(report["languages"]) == {"de", "fr", "es", "ja"}
 
 
+def _quantities(text: str, language: str) -> list[str]:
+    """Each number of `text` with the word after it (its counter or date unit in zh, ja, ko)."""
+    words = [p.text for p in split_words(text, language) if p.is_word]
+    return [" ".join(words[i:i + 2]) for i, w in enumerate(words) if is_number(w, language)]
+
+
+def test_number_guard_keeps_dates_and_the_unit_after_a_number():
+    from xrobust.attacks.constraints import NoNumberEdits, violations
+    from xrobust.attacks.text import AttackText, Position
+
+    guard = NoNumberEdits()
+    for sentence, language, unit, other in [("一家は 1972 年にキャンプ・ヒルに移住した。", "ja", "年", "和"),
+                                            ("他在1990年搬到了北京。", "zh", "年", "和"),
+                                            ("제 39 화는 학교에서 방송되었다.", "ko", "화는", "하는")]:
+        text = AttackText.from_pair(sentence, "x", language, "en")
+        (position,) = [p for p in text.positions() if p.side == "sentence1" and text.word_at(p) == unit]
+        assert not guard.may_change(text, position)
+        assert violations(text, text.replace(position, other), [guard]) == ["NoNumberEdits"]
+        after = Position("sentence1", position.word_index + 1)  # the word after the unit is free
+        assert guard.may_change(text, after) and violations(text, text.replace(after, "猫"), [guard]) == []
+    # The unit is already inside a number word that does not end in a numeral: the next word is free.
+    for sentence, language, free in [("这是一个连续体。", "zh", "连续"), ("가족은 1972년에 펜실베니아로 이주했다.", "ko", "펜실베니아로")]:
+        text = AttackText.from_pair(sentence, "x", language, "en")
+        (position,) = [p for p in text.positions() if p.side == "sentence1" and text.word_at(p) == free]
+        assert guard.may_change(text, position), (sentence, text.words("sentence1"))
+    english = AttackText.from_pair("In 1990 Smith moved to Paris on 19 February.", "x", "en", "en")
+    assert guard.may_change(english, Position("sentence1", 2))  # spaced languages: only numbers themselves
+    assert not guard.may_change(english, Position("sentence1", 8))  # and month names: dates
+    assert violations(english, english.replace(Position("sentence1", 4), "March"), [guard]) == ["NoNumberEdits"]
+
+
 def _pinyin(char: str) -> set[str]:
     from pypinyin import Style, pinyin
 
@@ -280,9 +311,8 @@ def test_typo_greedy_in_zh_ja_ko_uses_the_script_typo_model_and_changes_no_numbe
         assert not is_number(change["original"], language) and not is_number(change["replacement"], language)
         assert not any(ch.isdigit() for ch in change["replacement"]), change
         assert _is_script_typo(change["original"], change["replacement"], language), (language, change)
-    for row in rows:  # the numbers of every pair survive exactly
+    for row in rows:  # the numbers of every pair, and the unit after each, survive exactly
         for side in ("sentence1", "sentence2"):
-            numbers = [p.text for p in split_words(row["original"][side], row["language"]) if is_number(p.text, row["language"])]
-            after = [p.text for p in split_words(row["perturbed"][side], row["language"]) if is_number(p.text, row["language"])]
-            assert numbers == after, row
+            before, after = (_quantities(row[kind][side], row["language"]) for kind in ("original", "perturbed"))
+            assert before == after, row
     assert assert_successes_scored_wrong_afresh(checkpoint, rows) > 0
