@@ -43,6 +43,7 @@ from xrobust.lexicon.words import split_words
 LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
 DIGIT = re.compile(r"\p{N}")
 SAMPLES = 20
+UNIT_LANGUAGES = ("zh", "ja", "ko")  # a counter or date unit follows the number (1972 年, 65 名, 39 화는)
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,13 @@ def xrobust(arguments: list[str], log: Path) -> float:
     return round(time.perf_counter() - start, 1)
 
 
-def run_commands(run: str, out: Path, max_examples: int, smooth_examples: int, smooth_copies: int) -> dict:
+def run_commands(run: str, out: Path, max_examples: int, smooth_examples: int, smooth_copies: int,
+                 languages: tuple[str, ...]) -> dict:
     """Every attack and evaluation; those already finished are skipped. Returns command -> seconds."""
     out.mkdir(parents=True, exist_ok=True)
     log, timings_path = out / "commands.log", out / "timings.json"
     timings = json.loads(timings_path.read_text()) if timings_path.is_file() else {}
-    languages = ",".join(LANGUAGES)
+    languages = ",".join(languages)
     commands = []
     for source in SOURCES:
         folder = out / "attacks" / source.name
@@ -135,20 +137,43 @@ def numbers_of(text: str, language: str) -> list[str]:
                                                                          or DIGIT.search(p.text))]
 
 
+def _number(word: str, language: str) -> bool:
+    return is_number(word, language) or bool(DIGIT.search(word))
+
+
 def changes_a_number(row: dict) -> bool:
+    """A number changed or inserted, or (zh, ja, ko) the counter or date unit right after a
+    number (`1972 年` -> `1972 和`): what NoNumberEdits refuses."""
     language = row["language"]
-    if any(is_number(c[w], language) or DIGIT.search(c[w]) for c in row["changes"] for w in ("original", "replacement")):
+    if any(_number(c[w], language) for c in row["changes"] for w in ("original", "replacement")):
+        return True
+    if language in UNIT_LANGUAGES and any(c["word_index"] > 0 and _number(_words(row, c["side"])[c["word_index"] - 1],
+                                                                          language) for c in row["changes"]):
         return True
     return any(numbers_of(row["original"][s], language) != numbers_of(row["perturbed"][s], language)
                for s in ("sentence1", "sentence2"))
+
+
+def changes_next_to_a_number(row: dict) -> bool:
+    """A changed word right before or after a number, any language (`13. Juni` -> `13. Juli`:
+    a date; spaced languages' neighbours of numbers are not protected)."""
+    for change in row["changes"]:
+        words, i = _words(row, change["side"]), change["word_index"]
+        if any(0 <= j < len(words) and _number(words[j], row["language"]) for j in (i - 1, i + 1)):
+            return True
+    return False
+
+
+def _words(row: dict, side: str) -> list[str]:
+    return [p.text for p in split_words(row["original"][side], row["languages"][side]) if p.is_word]
 
 
 def read_rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def measure(out: Path, resources: Path) -> dict:
-    pivot = Pivot(resources, LANGUAGES)
+def measure(out: Path, resources: Path, languages: tuple[str, ...]) -> dict:
+    pivot = Pivot(resources, languages)
     clean = json.loads((out / "clean" / "metrics.json").read_text())
     results = {}
     for source in SOURCES:
@@ -156,7 +181,7 @@ def measure(out: Path, resources: Path) -> dict:
         report = json.loads((folder / "robustness.json").read_text())["recipes"][source.recipe]
         smoothed = {lookup: json.loads((out / "smoothed" / f"{source.name}-{lookup}" / "metrics.json").read_text())
                     for lookup in LOOKUPS if source.smooth_sources}
-        for language in LANGUAGES:
+        for language in languages:
             rows = read_rows(folder / "adversarial" / f"{source.recipe}-{language}.jsonl")
             attacked = [r for r in rows if r["prediction_before"] == r["label"]]
             successes = [r for r in rows if r["success"]]
@@ -171,6 +196,7 @@ def measure(out: Path, resources: Path) -> dict:
                 "words_changed": (sum(r["words_changed"] for r in successes) / len(successes)) if successes else None,
                 "fraction_changed": (sum(r["fraction_changed"] for r in successes) / len(successes)) if successes else None,
                 "number_changing_successes": sum(changes_a_number(r) for r in successes),
+                "next_to_number_successes": sum(changes_next_to_a_number(r) for r in successes),
                 "substitutions": len(verdicts), "pivot_judged": len(judged), "pivot_agree": sum(judged),
                 "smoothed": {lookup: m["accuracy"][language] for lookup, m in smoothed.items()},
                 "unanimous": {lookup: m["unanimous"][language] for lookup, m in smoothed.items()},
@@ -201,14 +227,15 @@ def marked(row: dict, side: str) -> str:
     return "".join(texts).replace("|", "\\|")
 
 
-def table(results: dict) -> str:
+def table(results: dict, languages: tuple[str, ...]) -> str:
     def pct(x):
         return "-" if x is None else f"{x:.0%}"
 
-    lines = ["| language | source | attacked / n | success rate | words changed (share) | successes changing a "
-             "number | pivot agreement | clean -> smoothed (published / case-insensitive), unanimous |",
+    lines = ["| language | source | attacked / n | success rate (successes) | words changed (share) | successes "
+             "changing a number / a word next to one | pivot agreement | clean -> smoothed (published / "
+             "case-insensitive), unanimous |",
              "|---|---|---|---|---|---|---|---|"]
-    for language in LANGUAGES:
+    for language in languages:
         for source in SOURCES:
             r = results[source.name, language]
             words = "-" if r["words_changed"] is None else f"{r['words_changed']:.1f} ({r['fraction_changed']:.1%})"
@@ -224,16 +251,17 @@ def table(results: dict) -> str:
                 smoothed = (f"{r['clean_accuracy']:.2f} -> " + " / ".join(f"{r['smoothed'][k]:.2f}" for k in LOOKUPS)
                             + ", " + " / ".join(f"{r['unanimous'][k]:.0%}" for k in LOOKUPS))
             lines.append(f"| {language} | {source.name} | {r['attacked']} / {r['n']} | {pct(r['success_rate'])} "
-                         f"({r['successes']}) | {words} | {r['number_changing_successes']} | {agreement} | "
+                         f"({r['successes']}) | {words} | {r['number_changing_successes']} / {r['next_to_number_successes']} | "
+                         f"{agreement} | "
                          f"{smoothed} |")
     return "\n".join(lines)
 
 
-def appendix(results: dict, header: str) -> str:
+def appendix(results: dict, header: str, languages: tuple[str, ...]) -> str:
     parts = [header]
     for source in SOURCES:
         parts.append(f"\n## {source.name}\n")
-        for language in LANGUAGES:
+        for language in languages:
             rows = results[source.name, language]["samples"]
             parts.append(f"\n### {source.name}, {language} ({len(rows)} shown)\n")
             parts.append("| id | result | changed sentence(s), [[original → substitute]] |\n|---|---|---|")
@@ -254,14 +282,15 @@ def main():
     parser.add_argument("--smooth-examples", type=int, default=100, help="pairs per language for evaluate --smooth")
     parser.add_argument("--smooth-copies", type=int, default=8)
     parser.add_argument("--appendix", help="write the sampled perturbations here (Markdown)")
+    parser.add_argument("--languages", default=",".join(LANGUAGES), help="PAWS-X languages (default: all 7)")
     args = parser.parse_args()
-    out = Path(args.output_dir)
-    timings = run_commands(args.run, out, args.max_examples, args.smooth_examples, args.smooth_copies)
-    results = measure(out, Path(os.environ["XROBUST_RESOURCES"]))
+    out, languages = Path(args.output_dir), tuple(args.languages.split(","))
+    timings = run_commands(args.run, out, args.max_examples, args.smooth_examples, args.smooth_copies, languages)
+    results = measure(out, Path(os.environ["XROBUST_RESOURCES"]), languages)
     (out / "validity.json").write_text(json.dumps(
         {f"{s}/{lang}": {k: v for k, v in r.items() if k != "samples"} for (s, lang), r in results.items()},
         indent=1, ensure_ascii=False))
-    print(table(results))
+    print(table(results, languages))
     print("\nseconds per command:")
     for command, seconds in timings.items():
         print(f"- {seconds} s: xrobust {command}")
@@ -270,7 +299,7 @@ def main():
                   f"language and source from `benchmarks/perturbation_validity.py` ({args.max_examples} PAWS-X dev "
                   "pairs per language attacked; successes first, then failed attacks' final tries). See "
                   "[perturbation-validity.md](perturbation-validity.md).\n")
-        Path(args.appendix).write_text(appendix(results, header), encoding="utf-8")
+        Path(args.appendix).write_text(appendix(results, header, languages), encoding="utf-8")
 
 
 if __name__ == "__main__":
