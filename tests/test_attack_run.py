@@ -238,7 +238,8 @@ def test_embedding_pgd_curve_starts_at_clean_accuracy_and_falls(checkpoint, load
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--recipe", "synonym-greedy", "--languages", "de"], "no synonym source covers de (muse-pivot covers it"),
+    (["--recipe", "synonym-greedy", "--languages", "de"],
+     "no synonym source covers de (muse-pivot or encoder-neighbours covers it"),
     (["--recipe", "typo-greedy", "--languages", "xx"], "--languages"),
     (["--recipe", "typo-greedy", "--languages", "en", "--max-words-changed", "0"], "--max-words-changed"),
     (["--recipe", "typo-greedy", "--languages", "en", "--query-budget", "0"], "--query-budget"),

@@ -74,10 +74,13 @@ def test_sources_declare_their_languages_and_refusals_name_them(tmp_path):
     german.write_text(json.dumps({"language": "de", "synonyms": {"katze": ["kater"]}}))
     check_covered(parse_sources(f"counter-fitted,{german}"), ["en", "de"])
     check_covered(parse_sources("muse-pivot"), ["de", "zh", "ja"])
-    with pytest.raises(UserError, match=r"no synonym source covers de \(muse-pivot covers it"):
+    check_covered(parse_sources("encoder-neighbours"), ["sw", "ur", "de"])  # every task language
+    with pytest.raises(UserError, match=r"no synonym source covers de \(muse-pivot or encoder-neighbours covers it"):
         check_covered(parse_sources("counter-fitted"), ["en", "de"])
-    with pytest.raises(UserError, match="no synonym source covers sw \\(no built-in source covers it"):
+    with pytest.raises(UserError, match=r"no synonym source covers sw \(encoder-neighbours covers it"):
         check_covered(parse_sources("muse-pivot"), ["sw"])
+    with pytest.raises(UserError, match=r"no synonym source covers xx \(no built-in source covers it"):
+        check_covered(parse_sources("muse-pivot,encoder-neighbours"), ["xx"])
     with pytest.raises(UserError, match="neither a source"):
         parse_sources("thesaurus")
     lexicon = load_synonyms(parse_sources(str(german)), ["de", "fr"])

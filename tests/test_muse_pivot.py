@@ -111,4 +111,4 @@ def test_exported_table_reads_back_as_its_language(resources, tmp_path, capsys, 
     assert table.language == "de" and table.exact("katze") == ["kater", "mieze"]
     assert main(["lexicon", "synonyms", "--source", "counter-fitted", "--language", "de", "--output",
                  str(tmp_path / "x.json")]) == 2
-    assert "no synonym source covers de (muse-pivot covers it" in capsys.readouterr().err
+    assert "no synonym source covers de (muse-pivot or encoder-neighbours covers it" in capsys.readouterr().err

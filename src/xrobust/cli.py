@@ -217,6 +217,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                          help="synonym table JSON (default: $XROBUST_RESOURCES/counterfitted_neighbors.json)")
     _add_substitution_options(augment, "published", "independent")
     augment.add_argument("--data-dir", help="XTREME-layout folder (default: $XROBUST_DATA)")
+    augment.add_argument("--model", default="default", help="encoder-neighbours: the encoder whose embeddings to "
+                         "search (the --model of the rs-da run whose copies to write)")
     augment.add_argument("--output-dir", required=True, help="writes <task>/<split>-en.tsv and augment.json here")
 
     compare = commands.add_parser("compare", help="compare finished runs by intermediate condition and method "
@@ -251,7 +253,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         "synonyms", help="write one language's synonym table from a source in the per-language JSON format "
                          "({\"language\": L, \"source\": S, \"synonyms\": {word: [...]}}), for inspection or "
                          "editing; --synonym-source FILE reads it back")
-    export.add_argument("--source", required=True, help="counter-fitted, muse-pivot, or a table file")
+    export.add_argument("--source", required=True,
+                        help="counter-fitted, muse-pivot, encoder-neighbours, or a table file")
+    export.add_argument("--model", default="default", help="encoder-neighbours: the encoder whose embeddings to search")
     export.add_argument("--language", required=True)
     export.add_argument("--output", required=True, help="JSON file to write")
     export.add_argument("--consistency", default="shared-translation",
@@ -352,6 +356,7 @@ def _dispatch(args) -> int:
 
         return run_attack(args)
     if args.command == "augment":
+        from xrobust.encoders.loading import neighbour_encoder
         from xrobust.lexicon.synonym_sources import parse_sources
         from xrobust.lexicon.synonyms import default_synonyms_path
         from xrobust.robust.augment_files import write_augmented_split
@@ -362,7 +367,7 @@ def _dispatch(args) -> int:
             data_dir_from(args.data_dir), args.task, args.split, args.copies, args.seed,
             Path(args.synonyms) if args.synonyms else default_synonyms_path(),
             SubstitutionRule(args.synonym_lookup, args.substitution), Path(args.output_dir), args.language,
-            parse_sources(args.synonym_source))
+            parse_sources(args.synonym_source), encoder=lambda: neighbour_encoder(args.model))
         print(f"{summary['pairs_written']} pairs ({args.copies} copies of {summary['source']['kept']}) written to "
               f"{summary['output']}; per sentence: {summary['changed_per_sentence']} of {summary['words_per_sentence']} "
               f"words changed ({summary['changed_fraction']:.1%}), {summary['unchanged_sentences']:.1%} of "
@@ -399,10 +404,15 @@ def _dispatch(args) -> int:
 
         sources = parse_sources(args.source, "--source")
         check_covered(sources, [args.language], "--source")
-        table = load_synonyms(sources, [args.language], pivot_rule=args.consistency).table_for(args.language)
-        write_json(Path(args.output), {**table.to_json(), "consistency": args.consistency
+        from xrobust.encoders.loading import neighbour_encoder
+
+        table = load_synonyms(sources, [args.language], pivot_rule=args.consistency,
+                              encoder=lambda: neighbour_encoder(args.model)).table_for(args.language)
+        exported = table.to_json()
+        write_json(Path(args.output), {**exported, "consistency": args.consistency
                                        if table.source == "muse-pivot" else None})
-        print(f"{len(table)} {args.language} words with synonyms from {table.source} written to {args.output}")
+        print(f"{len(exported['synonyms'])} {args.language} words with synonyms from {table.source} written to "
+              f"{args.output}")
         return 0
     if args.command == "lexicon":
         from xrobust.lexicon.coverage import coverage_json, coverage_table, resources_dir, task_coverage

@@ -63,7 +63,9 @@ def add_attack_parser(commands) -> argparse.ArgumentParser:
                    help="codeswitch: languages to switch into (default: en and every MUSE language)")
     p.add_argument("--synonym-source", type=_list, default=d.synonym_sources, dest="synonym_sources",
                    help="synonym recipes: counter-fitted (English), muse-pivot (every MUSE language, through "
-                        "English) or a per-language JSON table, comma-separated; the first covering a language wins")
+                        "English), encoder-neighbours (every task language: nearest same-language words in the "
+                        "attacked model's embeddings) or a per-language JSON table, comma-separated; the first "
+                        "covering a language wins")
     p.add_argument("--eps", type=_floats, default=d.eps, help="embedding-pgd: radii, comma-separated")
     p.add_argument("--pgd-steps", type=int, default=d.pgd_steps)
     p.add_argument("--precision", default=d.precision, choices=PRECISIONS,

@@ -20,7 +20,7 @@ from xrobust.attacks.scoring import ExampleCache, ModelRunner, Vectors, drive, l
 from xrobust.attacks.text import SIDES, AttackText, Position
 from xrobust.errors import UserError
 from xrobust.lexicon.negations import is_negation
-from xrobust.lexicon.numbers import is_number
+from xrobust.lexicon.numbers import is_number, is_quantity_word
 from xrobust.lexicon.stopwords import is_stopword
 
 
@@ -79,10 +79,21 @@ class NoNegations(ProtectedWords):
 class NoNumberEdits(ProtectedWords):
     """Numbers (lexicon/numbers.py: digits, Han numerals, number words) are neither changed
     nor inserted: `第 39 話` -> `第 339 話` names another episode, a label change rather than a
-    perturbation. On by default in every word-level recipe; `--edit-numbers` lifts it."""
+    perturbation. In zh, ja and ko the counter or date unit after a number stays too (`1972 年`
+    -> `1972 和`). On by default in every word-level recipe; `--edit-numbers` lifts it."""
 
     def __init__(self):
         super().__init__(is_number)
+
+    def may_change(self, text: AttackText, position: Position) -> bool:
+        language = text.languages[position.side]
+        return not is_quantity_word(text.words(position.side), position.word_index, language)
+
+    def accepts(self, original: AttackText, candidates: list[AttackText]) -> list[bool]:
+        plain = super().accepts(original, candidates)
+        return [ok and not any(is_quantity_word(original.words(c.side), c.word_index, original.languages[c.side])
+                               for c in t.changes)
+                for ok, t in zip(plain, candidates)]
 
 
 class MaxWordsChanged:

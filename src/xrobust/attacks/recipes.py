@@ -56,7 +56,7 @@ class RecipeInputs:
     query_budget: int | None = 2000
     edit_numbers: bool = False  # lift the NoNumberEdits constraint
     typo_model: str = "script"  # typo-greedy: per-script typo model, or "codepoint" (typo.py)
-    data_dir: Path | None = None  # neighbors-greedy: the data files whose words join each vocabulary
+    data_dir: Path | None = None  # neighbors-greedy, encoder-neighbours: the data files whose words join each vocabulary
     batch_size: int = 32  # rows (pairs or sentences) per forward pass
     max_length: int = 128
     seed: int = 0
@@ -92,8 +92,13 @@ def check_recipe_languages(recipe: str, languages, embed_languages,
 
 def _synonyms(inputs: RecipeInputs) -> SynonymSwap:
     _check_synonym_languages(inputs.languages, (), inputs.synonym_sources)
+    from xrobust.lexicon.encoder_neighbours import NeighbourEncoder
+
+    # encoder-neighbours searches the attacked model's own input embeddings
+    encoder = NeighbourEncoder("the attacked checkpoint", inputs.tokenizer, inputs.model.word_embeddings().weight)
     tables = load_synonyms(parse_sources(inputs.synonym_sources), inputs.languages,
-                           inputs.resources / "counterfitted_neighbors.json", inputs.resources)
+                           inputs.resources / "counterfitted_neighbors.json", inputs.resources,
+                           encoder=encoder, data_dir=inputs.data_dir)
     return SynonymSwap(tables, inputs.max_candidates)
 
 
@@ -191,7 +196,8 @@ class Recipe:
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (
     Recipe("synonym-greedy", synonym_greedy, True, "every language a --synonym-source covers "
-           "(counter-fitted: en; muse-pivot: the MUSE languages)", _check_synonym_languages),
+           "(counter-fitted: en; muse-pivot: the MUSE languages; encoder-neighbours: every task language)",
+           _check_synonym_languages),
     Recipe("synonym-beam", synonym_beam, True, "as synonym-greedy", _check_synonym_languages),
     Recipe("codeswitch-greedy", codeswitch_greedy, True, "en and the MUSE languages", _check_muse_languages),
     Recipe("codeswitch-beam", codeswitch_beam, True, "en and the MUSE languages", _check_muse_languages),

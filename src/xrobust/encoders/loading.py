@@ -123,3 +123,13 @@ def _explain_load_failure(name: str, err: Exception) -> str:
 def _first_line(err: Exception) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+def neighbour_encoder(name: str):
+    """The `encoder-neighbours` synonym source's encoder, loaded from `--model` NAME (for
+    commands that hold no model of their own: `augment`, `lexicon synonyms`, rs-da's tables)."""
+    from xrobust.lexicon.encoder_neighbours import NeighbourEncoder
+
+    source = resolve_encoder(name)
+    tokenizer, encoder = load_encoder(source)
+    return NeighbourEncoder(source.name, tokenizer, encoder.get_input_embeddings().weight)

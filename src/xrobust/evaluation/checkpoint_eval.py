@@ -5,6 +5,7 @@ languages, the max length taken from the run), so the folder says how its number
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from xrobust.evaluation.generalized import (GENERALIZED_JSON, GENERALIZED_PNG, g
                                             plot_heatmap)
 from xrobust.evaluation.smoothed import evaluate_smoothed, smoothed_predict_sharded
 from xrobust.evaluation.zero_shot import evaluate_languages
+from xrobust.lexicon.encoder_neighbours import NeighbourEncoder
 from xrobust.lexicon.synonym_sources import SynonymLexicon, check_covered, load_synonyms
 from xrobust.lexicon.synonyms import default_synonyms_path
 from xrobust.results.plots import accuracy_plot
@@ -46,8 +48,10 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
     folder, run_dir = resolve_checkpoint(checkpoint)
     task = get_task(task_name)
     chosen = parse_languages("--languages", languages, task)
-    table = _synonym_table(smoothing, synonyms, chosen)  # a bad path fails before the model loads
+    table = _synonym_table(smoothing, synonyms, chosen, data_dir)  # a bad path fails before the model loads
     model, tokenizer, head_config = load_classifier(folder)
+    if table is not None:  # encoder-neighbours searches this checkpoint's input embeddings
+        table = table(NeighbourEncoder(str(folder), tokenizer, model.word_embeddings().weight))
     if processes.distributed:  # one process evaluates on the CPU, as it always has
         model.to(processes.device)
     used = resolve_precision(precision, next(model.parameters()).device)
@@ -106,13 +110,17 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
     return metrics, out
 
 
-def _synonym_table(smoothing: SmoothingSettings | None, synonyms: str, languages) -> SynonymLexicon | None:
-    """The tables of the chosen languages; a language no source covers is refused."""
+def _synonym_table(smoothing: SmoothingSettings | None, synonyms: str, languages,
+                   data_dir) -> Callable[[NeighbourEncoder], SynonymLexicon] | None:
+    """The tables of the chosen languages, to be loaded once the model is (encoder-neighbours
+    needs it); a language no source covers is refused now."""
     if smoothing is None or smoothing.kind != "synonyms":
         return None
     counter_fitted = Path(synonyms) if synonyms else default_synonyms_path()
     check_covered(smoothing.synonym_sources, languages, "--synonym-source", counter_fitted)
-    return load_synonyms(smoothing.synonym_sources, languages, counter_fitted)
+    vocabulary_data = None if data_dir is None or str(data_dir) == "hub" else Path(data_dir)
+    return lambda encoder: load_synonyms(smoothing.synonym_sources, languages, counter_fitted, encoder=encoder,
+                                         data_dir=vocabulary_data)
 
 
 def _evaluate_generalized(model, tokenizer, task, data_dir, split, languages, max_examples, max_length,

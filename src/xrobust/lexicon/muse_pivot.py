@@ -17,7 +17,8 @@ For a word w of language L (a headword of MUSE's L-en dictionary):
      It removes only ~4% of candidates (German), keeping drift through noisy neighbours
      (katze -> unterhaltungen, via cat -> chat), hence not the default;
    - `none`: no check (for measuring what the check removes).
-Stopwords (of L and of English) and words with digits are neither keys nor candidates:
+Stopwords (of L and of English) and numbers (lexicon/numbers.py: digits, numerals, number
+words, month names) are neither keys nor candidates:
 function words translate to a handful of frequent English words ("die" -> "the") whose
 neighbours are not their synonyms, and a changed number changes the facts. MUSE's L side
 also lists English words as their own translation (de "cats" -> "cats", zh "cat"); a
@@ -28,9 +29,8 @@ Measured effect of each rule: docs/results/perturbation-validity.md.
 
 from dataclasses import dataclass
 
-import regex as re
-
 from xrobust.lexicon.bilingual import PIVOT, BilingualLexicon
+from xrobust.lexicon.numbers import is_number
 from xrobust.lexicon.stopwords import is_stopword
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.lexicon.words import script_of
@@ -38,7 +38,6 @@ from xrobust.lexicon.words import script_of
 CONSISTENCY_RULES = ("shared-translation", "back-translation", "none")
 DEFAULT_RULE = "shared-translation"
 MAX_SENSES = 3  # English translations of a word (and L translations of a pivot word) followed
-DIGIT = re.compile(r"\p{N}")
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class PivotStats:
 
 
 def _usable(word: str, language: str) -> bool:
-    return not DIGIT.search(word) and not is_stopword(word, language)
+    return not is_number(word, language) and not is_stopword(word, language)
 
 
 def _in_language(candidate: str, word: str, main_senses: list[str]) -> bool:

@@ -6,7 +6,15 @@ A word is a number when
 - it holds a character with a Unicode numeric value, which covers Han numerals (九, 三, 万,
   第九 "ninth") that are letters, not digits, in Unicode; or
 - it is a number word of the few languages listed below (cardinals 0-12, tens, hundred,
-  thousand, million: the ones a word-level attack meets; larger compounds hold these or digits).
+  thousand, million: the ones a word-level attack meets; larger compounds hold these or digits);
+- it is a month name (en, de, fr, es): part of a date (`10 März 1867` -> `10 Marsch 1867`,
+  `February 19` -> `December 19`, both seen in attacks before months were listed).
+
+In Chinese, Japanese and Korean a counter or date unit can follow the number as a word of its
+own (`1972 年`, `6 月 13 日`, `2 機`, `第七 张`, `제 39 화는`): `1972 年` -> `1972 和` no longer
+names a year. `is_quantity_word` counts such a unit with its number: the word right after a
+number word that ends in a digit or numeral (`一个 连续`, `1972년에 펜실베니아`: the unit is
+already inside the number word, and the next word is free).
 """
 
 import unicodedata
@@ -28,6 +36,12 @@ NUMBER_WORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for la
     "ru": "ноль один два три четыре пять шесть семь восемь девять десять сто тысяча миллион",
     "ko": "하나 둘 셋 넷 다섯 여섯 일곱 여덟 아홉 열 백 천 만 억",
 }.items()}
+MONTHS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, words in {
+    "en": "january february march april may june july august september october november december",
+    "de": "januar jänner februar märz april mai juni juli august september oktober november dezember",
+    "fr": "janvier février fevrier mars avril mai juin juillet août aout septembre octobre novembre décembre",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre",
+}.items()}
 
 
 def is_number(word: str, language: str) -> bool:
@@ -35,8 +49,23 @@ def is_number(word: str, language: str) -> bool:
         return True
     if any(_numeric(char) for char in word):
         return True
-    return word.lower() in NUMBER_WORDS.get(language, ())
+    lowered = word.lower()
+    return lowered in NUMBER_WORDS.get(language, ()) or lowered in MONTHS.get(language, ())
 
 
 def _numeric(char: str) -> bool:
     return unicodedata.numeric(char, None) is not None
+
+
+# Languages whose counters and date units are words right after the number (split_words).
+UNIT_LANGUAGES = frozenset({"zh", "ja", "ko"})
+
+
+def is_quantity_word(words: list[str], index: int, language: str) -> bool:
+    """Is `words[index]` a number or, in UNIT_LANGUAGES, the unit of the number before it?"""
+    if is_number(words[index], language):
+        return True
+    if language not in UNIT_LANGUAGES or index == 0:
+        return False
+    before = words[index - 1]
+    return bool(before) and (bool(DIGIT.match(before[-1])) or _numeric(before[-1]))

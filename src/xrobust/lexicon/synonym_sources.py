@@ -3,6 +3,11 @@
 - `counter-fitted`: the counter-fitted neighbours (Robust-XLT's rs-da table, or `--synonyms
   FILE`): English only.
 - `muse-pivot`: for every MUSE language, synonyms through English (lexicon/muse_pivot.py).
+- `encoder-neighbours`: the nearest words of the same language in the input embeddings of an
+  encoder (lexicon/encoder_neighbours.py): every language of the registered tasks, each from its
+  vocabulary (MUSE's side of it and the words of its data files). The encoder is the one the
+  command works on (the attacked or evaluated checkpoint, the model a training run starts from,
+  `--model` for `augment` and `lexicon synonyms`); the run records its name.
 - a path to a JSON table in the per-language format `{"language": "de", "synonyms": {word:
   [neighbours]}}` (what `xrobust lexicon synonyms` writes, or a thesaurus of your own).
 
@@ -15,17 +20,21 @@ source covers never change: an English table looked up by spelling "finds" Germa
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xrobust.errors import UserError
 from xrobust.lexicon.bilingual import MUSE_LANGUAGES, PIVOT
 from xrobust.lexicon.synonyms import DEFAULT_FILE, SynonymTable, is_language_table
+from xrobust.tasks.registry import TASKS
 
 COUNTER_FITTED = "counter-fitted"
 MUSE_PIVOT = "muse-pivot"
-BUILT_IN = {COUNTER_FITTED: (PIVOT,), MUSE_PIVOT: MUSE_LANGUAGES}
+ENCODER_NEIGHBOURS = "encoder-neighbours"  # lexicon/encoder_neighbours.py (imports torch: loaded when used)
+# Every language a registered task has data in: each has a vocabulary (MUSE, or its data files alone).
+TASK_LANGUAGES = tuple(sorted({lang for task in TASKS.values() for lang in task.languages}))
+BUILT_IN = {COUNTER_FITTED: (PIVOT,), MUSE_PIVOT: MUSE_LANGUAGES, ENCODER_NEIGHBOURS: TASK_LANGUAGES}
 DEFAULT_SOURCES = (COUNTER_FITTED,)
 
 
@@ -93,8 +102,7 @@ class SynonymLexicon:
         return language in self.tables
 
     def describe(self) -> dict:
-        return {"sources": list(self.sources),
-                "languages": {lang: {"source": t.source, "entries": len(t)} for lang, t in sorted(self.tables.items())}}
+        return {"sources": list(self.sources), "languages": {lang: t.record() for lang, t in sorted(self.tables.items())}}
 
 
 def resources_root() -> Path:
@@ -106,16 +114,23 @@ def resources_root() -> Path:
 
 
 def load_synonyms(entries: tuple[str, ...], languages: Iterable[str], counter_fitted_file: Path | None = None,
-                  resources: Path | None = None, pivot_rule: str | None = None) -> SynonymLexicon:
+                  resources: Path | None = None, pivot_rule: str | None = None,
+                  encoder: "NeighbourEncoder | Callable[[], NeighbourEncoder] | None" = None,
+                  data_dir: Path | None = None) -> SynonymLexicon:
     """Tables for those of `languages` the sources cover (the first covering source wins).
-    Languages nobody covers get no table; callers that must refuse them call `check_covered`."""
+    Languages nobody covers get no table; callers that must refuse them call `check_covered`.
+    `encoder` (or a function loading it, called only if needed) and `data_dir` (default
+    $XROBUST_DATA) serve `encoder-neighbours`."""
     from xrobust.lexicon.muse_pivot import DEFAULT_RULE, pivot_table
 
     wanted = list(dict.fromkeys(languages))
     tables, files, english = {}, {}, None
+    by_neighbours = [lang for lang in wanted if covering_source(entries, lang, counter_fitted_file) == ENCODER_NEIGHBOURS]
+    if by_neighbours:
+        tables.update(_neighbour_tables(by_neighbours, encoder, resources, data_dir, files))
     for language in wanted:
         entry = covering_source(entries, language, counter_fitted_file)
-        if entry is None:
+        if entry is None or entry == ENCODER_NEIGHBOURS:
             continue
         if entry == COUNTER_FITTED:
             path = counter_fitted_file or (resources or resources_root()) / DEFAULT_FILE
@@ -136,3 +151,23 @@ def load_synonyms(entries: tuple[str, ...], languages: Iterable[str], counter_fi
             tables[language] = SynonymTable.load(Path(entry), source=entry)
             files[entry] = "table"
     return SynonymLexicon(tables, tuple(entries), files)
+
+
+def _neighbour_tables(languages: list[str], encoder, resources: Path | None, data_dir: Path | None,
+                      files: dict[str, str]) -> dict:
+    from xrobust.lexicon.encoder_neighbours import neighbour_tables
+
+    if encoder is None:  # a caller's omission, not a user's: every command passes its encoder
+        raise ValueError(f"{ENCODER_NEIGHBOURS} needs the encoder whose embeddings it searches")
+    if resources is None and os.environ.get("XROBUST_RESOURCES"):
+        resources = Path(os.environ["XROBUST_RESOURCES"])
+    if data_dir is None and os.environ.get("XROBUST_DATA"):
+        data_dir = Path(os.environ["XROBUST_DATA"])
+    if data_dir is not None and str(data_dir) == "hub":
+        data_dir = None
+    for language in languages:
+        for pair in (f"{language}-{PIVOT}", f"{PIVOT}-{language}"):
+            path = resources / "muse" / f"{pair}.txt" if resources else None
+            if path is not None and path.is_file():
+                files[str(path)] = f"{ENCODER_NEIGHBOURS} (vocabulary)"
+    return neighbour_tables(languages, encoder, resources, data_dir)

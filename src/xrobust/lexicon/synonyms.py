@@ -69,6 +69,10 @@ class SynonymTable:
         """This table for words of `language`, or None: its keys are another language's."""
         return self if language == self.language else None
 
+    def record(self) -> dict:
+        """What a run records of the table (config.json, augment.json, smoothing metrics)."""
+        return {"source": self.source, "entries": len(self)}
+
     def to_json(self) -> dict:
         """The per-language file format (keys as written, neighbours in order)."""
         return {"language": self.language, "source": self.source, "synonyms": self._exact}

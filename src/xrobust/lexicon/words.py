@@ -56,6 +56,23 @@ def _split_run(run: str, language: str) -> list[Piece]:
     return [Piece(s, bool(WORD_CHARACTER.search(s))) for s in segments if s]
 
 
+def is_single_word(text: str, language: str) -> bool:
+    pieces = split_words(text, language)
+    return len(pieces) == 1 and pieces[0].is_word
+
+
+def keep_valid(word: str, language: str, candidates, limit: int) -> list[str]:
+    """The first `limit` distinct candidates that are single words different from `word`
+    (so one replacement changes exactly one word slot)."""
+    out: list[str] = []
+    for candidate in candidates:
+        if len(out) >= limit:
+            break
+        if candidate != word and candidate not in out and is_single_word(candidate, language):
+            out.append(candidate)
+    return out
+
+
 def join(pieces: list[Piece]) -> str:
     return "".join(p.text for p in pieces)
 

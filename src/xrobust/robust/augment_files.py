@@ -24,16 +24,18 @@ from xrobust.tasks import get_task, load_examples
 
 def write_augmented_split(data_dir: Path | str, task_name: str, split: str, copies: int, seed: int,
                           table_path: Path, rule: SubstitutionRule, output_dir: Path, language: str = "en",
-                          sources: tuple[str, ...] = DEFAULT_SOURCES) -> dict:
+                          sources: tuple[str, ...] = DEFAULT_SOURCES, encoder=None) -> dict:
     """Write `copies` perturbed copies of every `split` pair in `language` of `task_name` to
     `output_dir/<task>/<file>` and a summary (`augment.json`); return the summary. A language
-    no source in `sources` covers is refused (nothing would change but spelling accidents)."""
+    no source in `sources` covers is refused (nothing would change but spelling accidents).
+    `encoder`: for `encoder-neighbours`, the encoder (or a function loading it) whose neighbours to draw."""
     if copies < 1:
         raise UserError("--copies: must be at least 1")
     task = get_task(task_name)
     check_covered(sources, [language], "--synonym-source", table_path)
     examples, report = load_examples(data_dir, task, split, language)
-    table = load_synonyms(sources, [language], table_path)
+    table = load_synonyms(sources, [language], table_path, encoder=encoder,
+                          data_dir=Path(data_dir) if str(data_dir) != "hub" else None)
     out_path = output_dir / task.folder / task.file_name(split, language)
     if out_path.exists():
         raise UserError(f"--output-dir {output_dir}: {out_path} exists already; choose another folder")

@@ -27,7 +27,8 @@ from xrobust.robust.settings import (
 POOLINGS = ("mean", "first")  # encoders/classifier.py's (which imports torch; tests/test_cli_train_options.py)
 SYNONYM_SOURCE_HELP = ("where each language's synonyms come from, comma-separated, the first covering a language "
                        "wins: counter-fitted (English; the --synonyms table), muse-pivot (every MUSE language, "
-                       "through English), or a JSON table {\"language\": L, \"synonyms\": {...}}; words of "
+                       "through English), encoder-neighbours (every task language: nearest same-language words in "
+                       "the model's embeddings), or a JSON table {\"language\": L, \"synonyms\": {...}}; words of "
                        "languages no source covers never change (default: counter-fitted)")
 
 

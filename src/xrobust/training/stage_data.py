@@ -89,12 +89,16 @@ def rs_da_synonyms(config: TrainConfig, data: RunData) -> tuple[SynonymLexicon, 
     `data.data_files`), and per stage, task and language how many pairs rs-da can perturb
     (a language no source covers trains clean: an English table would rewrite German `die`
     as "died")."""
+    from xrobust.encoders.loading import neighbour_encoder
     from xrobust.robust.augment import perturbable_by_language, side_languages
 
     languages = sorted({lang for stage in data.stages for train in stage.train.values()
                         for e in train for lang in side_languages(e)})
+    # encoder-neighbours: the neighbours in the starting model's embeddings, fixed for the run
     synonyms = load_synonyms(tuple(config.synonym_source), languages,
-                             Path(config.synonyms) if config.synonyms else None)
+                             Path(config.synonyms) if config.synonyms else None,
+                             encoder=lambda: neighbour_encoder(config.model),
+                             data_dir=Path(config.data_dir) if config.data_dir not in ("", "hub") else None)
     for path, role in synonyms.files.items():
         data.data_files[path] = {"role": role, "sha256": file_sha256(Path(path))}
     rule = config.substitution_rule()

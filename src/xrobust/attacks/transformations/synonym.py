@@ -1,7 +1,8 @@
 """Synonym swaps from a synonym source (lexicon/synonym_sources.py): the counter-fitted
 neighbours of Mrksic et al. (2016), the table Robust-XLT used for RS-DA (English), `muse-pivot`
-(every MUSE language) or a per-language table. A word is looked up only in the table of its
-sentence's language: the English table would "find" German `die` (died)."""
+(every MUSE language), `encoder-neighbours` (every task language) or a per-language table. A
+word is looked up only in the table of its sentence's language: the English table would "find"
+German `die` (died)."""
 
 from xrobust.attacks.transformations import keep_valid
 from xrobust.lexicon.words import restore_case
