@@ -109,3 +109,16 @@ def test_a_folder_made_from_another_spec_is_refused(tmp_path, capsys):
     (study / "spec.toml").write_text(SMOKE.read_text().replace("seeds = [42]", "seeds = [1]"))
     assert main(["study", "--spec", str(SMOKE), "--output-dir", str(study), "--resources", str(tmp_path)]) == 2
     assert "holds a study made from another spec" in capsys.readouterr().err
+
+
+def test_every_recipe_that_reads_resources_needs_the_folder_up_front(tmp_path, capsys, monkeypatch):
+    # neighbors-greedy reads MUSE vocabularies: the recipe record, not its name, says so
+    monkeypatch.delenv("XROBUST_RESOURCES", raising=False)
+    spec = tmp_path / "neighbours.toml"
+    text = SMOKE.read_text().split("[[attacks]]")[0].replace('name = "rs-da"\nsubstitution = "per-pair"', 'name = "rs-ri"')
+    spec.write_text(text + '[[attacks]]\nrecipe = "neighbors-greedy"\nlanguages = ["de"]\nexamples = 2\n')
+    study = tmp_path / "study"
+    assert main(["study", "--spec", str(spec), "--output-dir", str(study), "--resources", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err == (f"xrobust: error: --resources: neighbors-greedy needs the resources folder "
+                                       f"(counterfitted_neighbors.json, muse/); {tmp_path / 'none'} is not a folder\n")
+    assert not study.exists()

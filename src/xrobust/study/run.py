@@ -30,7 +30,6 @@ from xrobust.study.spec import AttackSpec, Condition, StudySpec
 from xrobust.training.config import TrainConfig
 
 POLL_SECONDS = 5  # how often a unit waiting on another process's unit looks again
-WORD_RESOURCES = ("synonym-", "codeswitch-")  # recipes that read XROBUST_RESOURCES
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,9 @@ class RunSettings:
     resources: str
 
     def check(self, spec: StudySpec) -> None:
-        needs = [a.recipe for a in spec.attacks if a.recipe.startswith(WORD_RESOURCES)]
+        from xrobust.attacks.recipes import RECIPES  # the record says which recipes read --resources
+
+        needs = [a.recipe for a in spec.attacks if RECIPES[a.recipe].reads_resources]
         needs += [m.label for m in spec.methods
                   if OBJECTIVES[m.name].needs_synonyms and not dict(m.options).get("synonyms")]
         if needs and not (self.resources and Path(self.resources).is_dir()):
