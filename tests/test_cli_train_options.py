@@ -38,7 +38,7 @@ PINNED = {
     "--pooling": ("pooling", "store", "mean", ("mean", "first"), None, None),
     "--dropout": ("dropout", "store", 0.1, None, "float", None),
     "--seed": ("seed", "store", 42, None, "int", None),
-    "--precision": ("precision", "store", "fp32", ("fp32", "bf16", "fp16", "auto"), None, None),
+    "--precision": ("precision", "store", "auto", ("fp32", "bf16", "fp16", "auto"), None, None),
     "--device": ("device", "store", "auto", None, None, None),
     "--checkpoint-every": ("checkpoint_every", "store", 200, None, "int", None),
     "--eval-every": ("eval_every", "store", 0, None, "int", None),

@@ -50,7 +50,8 @@ def test_every_method_trains_through_the_loop(method, tiny_model_dir, monkeypatc
     encoded = encode_pairs(tokenizer, examples, get_task("pawsx"), 32)
     plan = StagePlan("s", {"pawsx": encoded}, {"pawsx": encoded.select(range(4))}, {"pawsx": ["0", "1"]}, 1,
                      train_examples={"pawsx": examples}, synonyms=SynonymTable({"cat": ["kitten"], "river": ["stream"]}))
-    config = config_for(method, tiny_model_dir, "", tmp_path, batch_size=4,
+    # train_stage takes a resolved precision (the recipe resolves auto before it calls it)
+    config = config_for(method, tiny_model_dir, "", tmp_path, batch_size=4, precision="fp32",
                         augment_copies=3 if method == "rs-da" else 1)
     model.word_embeddings().weight.requires_grad_(False)
     before = model.heads["pawsx"].weight.detach().clone()

@@ -168,7 +168,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     evaluate.add_argument("--max-examples", type=int, help="pairs per language (evenly spaced)")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--max-length", type=int, help="default: the training run's")
-    evaluate.add_argument("--precision", default="fp32", choices=PRECISIONS,
+    evaluate.add_argument("--precision", default="auto", choices=PRECISIONS,
                           help="fp32, bf16 (autocast), fp16 (GPU) or auto (bf16 where the hardware runs it natively)")
     evaluate.add_argument("--generalized", action="store_true",
                           help="score every (sentence1 language, sentence2 language) combination of the "

@@ -73,7 +73,7 @@ class AttackConfig:
     sentence1_language: str | None = None  # generalized setting: sentence1 from this language's file
     eps: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
     pgd_steps: int = 10
-    precision: str = "fp32"  # fp32, bf16, fp16 or auto (encoders/devices.py); scores compared in fp32
+    precision: str = "auto"  # fp32, bf16, fp16 or auto (encoders/devices.py); scores compared in fp32
 
     def output_folder(self, folder: Path, run_dir: Path | None) -> Path:
         return Path(self.output_dir) if self.output_dir else (run_dir or folder) / "attacks" / f"{self.task}-{self.split}"

@@ -37,7 +37,7 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
                         output_dir: str | None, max_examples: int | None, batch_size: int,
                         max_length: int | None, smoothing: SmoothingSettings | None = None,
                         synonyms: str = "", generalized: bool = False,
-                        precision: str = "fp32") -> tuple[dict, Path]:
+                        precision: str = "auto") -> tuple[dict, Path]:
     """Plain zero-shot accuracy per language; or, with `smoothing`, the accuracy of the vote
     over perturbed copies; with `generalized`, the (sentence1 language x sentence2 language)
     matrix (voting too if `smoothing` is given). Returns (what was written, output folder).

@@ -103,7 +103,7 @@ class StudySpec:
         """[target.train] precision, which every unit computes in: stages, cells, attacks and
         generalized matrices (set in the spec, not on the command line, so the spec alone
         reproduces the study)."""
-        return dict(self.train).get("precision", "fp32")
+        return dict(self.train).get("precision", "auto")
 
 
 def load_spec(path: Path | str, model: str | None = None) -> StudySpec:

@@ -121,7 +121,7 @@ class TrainConfig:
     pad_to_max_length: bool = setting(
         False, "pad every pair to --max-length, as the XTREME scripts do (for baselines)")
     precision: Literal[PRECISIONS] = setting(
-        "fp32", "bf16 autocast (CPU or GPU), fp16 mixed precision (GPU), or auto: bf16 where the hardware runs it "
+        "auto", "bf16 autocast (CPU or GPU), fp16 mixed precision (GPU), or auto: bf16 where the hardware runs it "
                 "natively (CPU with AVX512-BF16/AMX, CUDA >= 8.0), else fp32 (encoders/devices.py)")
     device: str = setting("auto", "auto, cpu, cuda, cuda:1, ...")
     eval_batch_size: int = setting(64, "pairs per batch when scoring (English dev, and the evaluation)")
