@@ -13,19 +13,6 @@ SUBSTITUTIONS = ("independent", "per-pair")  # a draw per word occurrence, or pe
 AUGMENT_MODES = ("dynamic", "static")  # copies redrawn every epoch, or drawn once and reused
 
 
-def settings_before_defaults_changed(config: dict) -> dict:
-    """The settings a run written before a default changed actually used, where its saved
-    config does not name them: rs-da runs from before the published rule looked words up
-    case-insensitively, and runs from before --precision existed computed in fp32 (the
-    default is now auto). (Other missing settings take today's defaults, which they used.)"""
-    before = {}
-    if config.get("method") == "rs-da" and "synonym_lookup" not in config:
-        before["synonym_lookup"] = "case-insensitive"
-    if "precision" not in config:  # runs from before --precision computed in fp32
-        before["precision"] = "fp32"
-    return before
-
-
 @dataclass(frozen=True)
 class SubstitutionRule:
     """How a synonym-substituted copy of a pair is made.

@@ -21,7 +21,6 @@ from xrobust.robust.settings import (
     AdversarialSettings,
     EmbeddingNoise,
     SubstitutionRule,
-    settings_before_defaults_changed,
 )
 
 POOLINGS = ("mean", "first")  # encoders/classifier.py's (which imports torch; tests/test_cli_train_options.py)
@@ -30,6 +29,19 @@ SYNONYM_SOURCE_HELP = ("where each language's synonyms come from, comma-separate
                        "through English), encoder-neighbours (every task language: nearest same-language words in "
                        "the model's embeddings), or a JSON table {\"language\": L, \"synonyms\": {...}}; words of "
                        "languages no source covers never change (default: counter-fitted)")
+
+
+def settings_before_defaults_changed(config: dict) -> dict:
+    """The settings a run written before a default changed actually used, where its saved
+    config does not name them: rs-da runs from before the published rule looked words up
+    case-insensitively, and runs from before --precision existed computed in fp32 (the
+    default is now auto). (Other missing settings take today's defaults, which they used.)"""
+    before = {}
+    if config.get("method") == "rs-da" and "synonym_lookup" not in config:
+        before["synonym_lookup"] = "case-insensitive"
+    if "precision" not in config:  # runs from before --precision computed in fp32
+        before["precision"] = "fp32"
+    return before
 
 
 def option_name(setting_name: str) -> str:
