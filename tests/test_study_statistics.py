@@ -7,7 +7,7 @@ import pytest
 
 from xrobust.study.collect import CellResult
 from xrobust.study.spec import load_spec
-from xrobust.study.statistics import (compare_to_baseline, holm, mean_interval, paired_by_example, paired_by_seed,
+from xrobust.study.statistics import (compare, contrasts, holm, mean_interval, paired_by_example, paired_by_seed,
                                       summarise_study)
 
 SMOKE = Path(__file__).resolve().parents[1] / "studies" / "smoke.toml"
@@ -72,7 +72,7 @@ def test_comparisons_on_a_small_fixture():
     group = next(g for g in summary["groups"] if (g["condition"], g["method"]) == ("mnli", "standard"))
     assert group["metrics"]["clean"]["en"]["mean"] == pytest.approx(0.875)
     assert group["metrics"]["clean"]["average"]["mean"] == pytest.approx(0.75)  # (0.625 + 0.875) / 2
-    rows = {(r["condition"], r["method"], r["language"]): r for r in compare_to_baseline(spec, cells)}
+    rows = {(r["condition"], r["method"], r["language"]): r for r in compare(spec, cells)}
     en = rows[("mnli", "standard", "en")]
     # differences 0.25, 0.25 (no spread); de: 0.25, 0.5 -> mean 0.375, sd 0.176777, se 0.125,
     # t = 3 with 1 df: p = 1 - 2 atan(3) / pi = 0.204833
@@ -91,4 +91,36 @@ def test_comparisons_on_a_small_fixture():
     assert rows[("mnli", "standard", "average")]["p_holm"] == pytest.approx(0.628330, abs=1e-5)
     assert de["p_holm"] == pytest.approx(0.819332, abs=1e-5)
     assert rows[("none", "rs-da", "en")]["p_holm"] == 1.0
+    assert sorted(r["p_holm"] for r in family) == pytest.approx(sorted(holm([r["p"] for r in family])))
+
+
+def test_conditions_that_differ_only_in_languages_and_interactions_are_contrasted():
+    spec = load_spec(SMOKE)
+    multi = next(c for c in spec.conditions if c.name == "xnli-multi")
+    english = dataclasses.replace(multi, name="xnli-en", languages=("en",))
+    spec = dataclasses.replace(spec, seeds=(1, 2), attacks=(), conditions=(*spec.conditions, english))
+    found = {(c.question, c.condition, c.method): c for c in contrasts(spec)}
+    # xnli-multi (de, fr) and xnli-en share task, split, size and epochs: multi against English, per method
+    languages = found[("languages", "xnli-multi", "standard")]
+    assert languages.terms == ((1, "xnli-multi", "standard"), (-1, "xnli-en", "standard"))
+    assert ("languages", "mnli", "standard") not in found  # mnli differs in task, not only languages
+    assert found[("interaction", "mnli", "rs-da")].terms == (
+        (1, "mnli", "rs-da"), (-1, "mnli", "standard"), (-1, "none", "rs-da"), (1, "none", "standard"))
+
+    # interaction by seed: (mnli/rs-da - mnli/standard) - (none/rs-da - none/standard) in en
+    # seed 1: (1.00 - 0.50) - (0.75 - 0.50) = 0.25; seed 2: (0.75 - 0.75) - (0.75 - 0.50) = -0.25
+    en = {("none", "standard", 1): [1, 1, 0, 0], ("none", "standard", 2): [1, 1, 0, 0],
+          ("none", "rs-da", 1): [1, 1, 1, 0], ("none", "rs-da", 2): [1, 1, 1, 0],
+          ("mnli", "standard", 1): [1, 1, 0, 0], ("mnli", "standard", 2): [1, 1, 1, 0],
+          ("mnli", "rs-da", 1): [1, 1, 1, 1], ("mnli", "rs-da", 2): [1, 1, 1, 0]}
+    cells = [_cell(c, m, s, bits, [0, 0, 0, 0]) for (c, m, s), bits in en.items()]
+    rows = {(r["question"], r["condition"], r["method"], r["language"]): r for r in compare(spec, cells)}
+    interaction = rows[("interaction", "mnli", "rs-da", "en")]
+    assert interaction["difference"] == pytest.approx(0.0)
+    assert interaction["n"] == 2 and interaction["p"] == pytest.approx(1.0)  # t = 0
+    assert interaction["against"].startswith("(mnli / standard)")
+    # no xnli cells finished: no languages contrast yet, and nothing is invented for it
+    assert not any(q == "languages" for q, *_ in rows)
+    # one family per metric holds every contrast: Holm over all of them
+    family = [r for r in rows.values() if r["metric"] == "clean"]
     assert sorted(r["p_holm"] for r in family) == pytest.approx(sorted(holm([r["p"] for r in family])))

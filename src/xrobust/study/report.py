@@ -31,30 +31,32 @@ def write_report(spec: StudySpec, study_dir: Path) -> str:
 
 # ---- words ----
 
+QUESTIONS = {  # contrast question -> how its sentence opens (statistics.contrasts)
+    "intermediate": "Intermediate training alone:",
+    "robust": "Robust training alone:",
+    "both": "Both together:",
+    "languages": "The intermediate data's languages (same task, split and size):",
+    "interaction": "Do they combine (the method's gain after the stage minus its gain without one):",
+}
+
+
+AGAINST_BASELINE = ("intermediate", "robust", "both")
+
+
 def answers(summary: dict) -> list[str]:
-    """One sentence per non-baseline group and metric, on the average over languages."""
-    base = summary["baseline"]
+    """One sentence per contrast and metric, on the average over languages."""
     sentences = []
     for row in summary["comparisons"]:
         if row["language"] != AVERAGE:
             continue
-        question = _question(row, base)
         what = "clean accuracy" if row["metric"] == "clean" else f"robust accuracy under {row['metric'][7:]}"
         verdict = ("a significant difference at 5% after Holm's correction" if row["p_holm"] < ALPHA
                    else "no difference detectable at 5% after Holm's correction")
-        sentences.append(f"{question} {row['condition']} / {row['method']} vs {base['condition']} / {base['method']}: "
+        sentences.append(f"{QUESTIONS[row['question']]} {row['condition']} / {row['method']} vs {row['against']}: "
                          f"{what}, averaged over languages, {_signed(row['difference'])} "
                          f"{_interval(row['ci95'])} ({row['test']}, n={row['n']}, Holm p={row['p_holm']:.3g}): "
                          f"{verdict}.")
     return sentences or ["No comparison with the baseline yet: the baseline or the other cells have not finished."]
-
-
-def _question(row: dict, base: dict) -> str:
-    if row["method"] == base["method"]:
-        return "Intermediate training alone:"
-    if row["condition"] == base["condition"]:
-        return "Robust training alone:"
-    return "Both together:"
 
 
 def _signed(value: float) -> str:
@@ -86,10 +88,11 @@ def _tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                        [[g["condition"], g["method"], ",".join(map(str, g["seeds"])),
                          *(_estimate(g["metrics"][metric][lang]) for lang in languages)] for g in groups]))
     if summary["comparisons"]:
-        tables.append(("Differences from the baseline (Holm-corrected within each metric)",
-                       ["metric", "condition", "method", "language", "difference [95% CI]", "test", "n", "p",
-                        "p (Holm)"],
-                       [[r["metric"], r["condition"], r["method"], r["language"],
+        tables.append(("Contrasts: differences from the baseline, between conditions that differ only in "
+                       "languages, and interactions (Holm-corrected within each metric)",
+                       ["metric", "condition", "method", "against", "language", "difference [95% CI]", "test", "n",
+                        "p", "p (Holm)"],
+                       [[r["metric"], r["condition"], r["method"], r["against"], r["language"],
                          f"{_signed(r['difference'])} {_interval(r['ci95'])}", r["test"], str(r["n"]),
                          f"{r['p']:.3g}", f"{r['p_holm']:.3g}"] for r in summary["comparisons"]]))
     return tables
@@ -156,7 +159,7 @@ def figures(summary: dict) -> list[tuple[str, str]]:
         out.append((f"{name} per language, by condition and method (whiskers: 95% t-interval over seeds)",
                     _png(figure)))
     for metric in dict.fromkeys(r["metric"] for r in summary["comparisons"] if r["metric"] != "clean"):
-        rows = [r for r in summary["comparisons"] if r["metric"] == metric]
+        rows = [r for r in summary["comparisons"] if r["metric"] == metric and r["question"] in AGAINST_BASELINE]
         names = list(dict.fromkeys((r["condition"], r["method"]) for r in rows))
         languages = list(dict.fromkeys(r["language"] for r in rows))
         values = np.array([[next(r["difference"] for r in rows if (r["condition"], r["method"]) == name

@@ -2,12 +2,17 @@
 
 - per condition x method x language: clean accuracy and robust accuracy per recipe, mean
   over seeds with a 95% t-interval (none with one seed);
-- each (condition, method) against the baseline (none, standard), per language and for the
-  average over languages: the difference paired by seed (paired t-test, t-interval) when
-  both have two or more seeds in common; with one seed, paired by example on the same dev
-  rows (McNemar's exact test; a paired bootstrap interval over the rows);
+- contrasts, per language and for the average over languages (`contrasts`): each
+  (condition, method) against the baseline (none, standard); two conditions that differ only
+  in their languages against each other, with each method (multilingual against English data
+  of the same task, split and size); and, for each trained condition and robust method, the
+  interaction (the method's gain after the condition minus its gain without one);
+- a contrast is paired by seed (one-sample t-test and t-interval on the per-seed contrast)
+  over the seeds every cell it names has; with one seed, a two-cell contrast is paired by
+  example on the same dev rows (McNemar's exact test; a paired bootstrap interval over rows)
+  and an interaction is not tested;
 - p-values Holm-corrected within each metric (clean accuracy; robust accuracy under one
-  recipe): the family is every comparison x language (and average) of that metric.
+  recipe): the family is every contrast x language (and average) of that metric.
 """
 
 from dataclasses import asdict, dataclass
@@ -50,12 +55,18 @@ def mean_interval(values: list[float]) -> Estimate:
 
 def paired_by_seed(values: list[float], baseline: list[float]) -> Difference:
     """Mean per-seed difference, t-interval and paired t-test (two or more seeds)."""
-    diffs = np.asarray(values, dtype=float) - np.asarray(baseline, dtype=float)
+    return seed_contrast(list(np.asarray(values, dtype=float) - np.asarray(baseline, dtype=float)))
+
+
+def seed_contrast(diffs: list[float]) -> Difference:
+    """Mean of per-seed contrasts, t-interval and one-sample t-test against 0 (the paired
+    t-test when each contrast is a difference of two cells)."""
+    diffs = np.asarray(diffs, dtype=float)
     estimate = mean_interval(list(diffs))
     if np.allclose(diffs, diffs[0]):  # no spread: t is 0/0 or infinite, scipy says nan
         p = 1.0 if np.isclose(diffs[0], 0) else 0.0
     else:
-        p = float(stats.ttest_rel(values, baseline).pvalue)
+        p = float(stats.ttest_1samp(diffs, 0.0).pvalue)
     return Difference(estimate.mean, estimate.ci95, p, "paired t (seeds)", len(diffs))
 
 
@@ -119,7 +130,7 @@ def summarise_study(spec: StudySpec, cells: list[CellResult]) -> dict:
                      "baseline": {"condition": spec.baseline[0], "method": spec.baseline[1]},
                      "seeds": list(spec.seeds), "cells_done": len(cells),
                      "cells_planned": len(spec.conditions) * len(spec.methods) * len(spec.seeds),
-                     "groups": groups, "comparisons": compare_to_baseline(spec, cells)})
+                     "groups": groups, "comparisons": compare(spec, cells)})
 
 
 def _group(spec: StudySpec, condition: str, method: str, cells: list[CellResult]) -> dict:
@@ -146,41 +157,93 @@ def _group(spec: StudySpec, condition: str, method: str, cells: list[CellResult]
     return group
 
 
-def compare_to_baseline(spec: StudySpec, cells: list[CellResult]) -> list[dict]:
-    """Every other (condition, method) against the baseline, per metric and language."""
+@dataclass(frozen=True)
+class Contrast:
+    """A signed sum of groups' accuracies, compared with 0 seed by seed."""
+    question: str  # intermediate | robust | both | languages | interaction
+    condition: str  # the group the contrast is about (its row in the tables)
+    method: str
+    against: str  # what it is compared with, in words: "none / standard"
+    terms: tuple[tuple[int, str, str], ...]  # (+1 or -1, condition, method)
+
+
+def contrasts(spec: StudySpec) -> list[Contrast]:
+    """Every contrast the study's grid allows, in a fixed order (see the module's docstring)."""
+    base_condition, base_method = spec.baseline
+    found = []
+    for condition in spec.conditions:
+        for method in spec.methods:
+            if (condition.name, method.label) == spec.baseline:
+                continue
+            question = ("intermediate" if method.label == base_method else
+                        "robust" if condition.name == base_condition else "both")
+            found.append(Contrast(question, condition.name, method.label, f"{base_condition} / {base_method}",
+                                  ((1, condition.name, method.label), (-1, base_condition, base_method))))
+    for condition, other in _differing_in_languages(spec):
+        for method in spec.methods:
+            found.append(Contrast("languages", condition.name, method.label, f"{other.name} / {method.label}",
+                                  ((1, condition.name, method.label), (-1, other.name, method.label))))
+    for condition in spec.conditions:
+        for method in spec.methods:
+            if condition.name == base_condition or method.label == base_method:
+                continue
+            found.append(Contrast(
+                "interaction", condition.name, method.label,
+                f"({condition.name} / {base_method}) - ({base_condition} / {method.label}) + ({base_condition} / "
+                f"{base_method})",
+                ((1, condition.name, method.label), (-1, condition.name, base_method),
+                 (-1, base_condition, method.label), (1, base_condition, base_method))))
+    return found
+
+
+def _differing_in_languages(spec: StudySpec) -> list[tuple]:
+    """(condition, other) for every two trained conditions that differ only in languages: the
+    one with more languages against the one with fewer (spec order on a tie)."""
+    trained = [c for c in spec.conditions if c.trains]
+    same = lambda a, b: (a.task, a.split, a.examples, a.epochs) == (b.task, b.split, b.examples, b.epochs)
+    pairs = []
+    for i, a in enumerate(trained):
+        for b in trained[i + 1:]:
+            if same(a, b) and set(a.languages) != set(b.languages):
+                pairs.append((b, a) if len(b.languages) > len(a.languages) else (a, b))
+    return pairs
+
+
+def compare(spec: StudySpec, cells: list[CellResult]) -> list[dict]:
+    """Every contrast, per metric and language, Holm-corrected within each metric."""
     by_key = {(c.condition, c.method, c.seed): c for c in cells}
     rows = []
     for metric, languages in metrics_of(spec):
         family = []
-        for condition in spec.conditions:
-            for method in spec.methods:
-                if (condition.name, method.label) == spec.baseline:
-                    continue
-                pairs = [(by_key[(condition.name, method.label, s)], by_key[(*spec.baseline, s)]) for s in spec.seeds
-                         if (condition.name, method.label, s) in by_key and (*spec.baseline, s) in by_key]
-                pairs = [(a, b) for a, b in pairs if outcomes(a, metric) is not None and outcomes(b, metric) is not None]
-                if not pairs:
-                    continue
-                for language in (*languages, AVERAGE):
-                    result = _difference(pairs, metric, languages, language)
-                    family.append({"condition": condition.name, "method": method.label, "metric": metric,
-                                   "language": language, **asdict(result)})
+        for contrast in contrasts(spec):
+            seeds = [s for s in spec.seeds if all((c, m, s) in by_key and outcomes(by_key[(c, m, s)], metric)
+                                                  is not None for _, c, m in contrast.terms)]
+            if not seeds or (len(seeds) == 1 and len(contrast.terms) > 2):
+                continue  # nothing to pair, or an interaction of single cells (no test for it)
+            for language in (*languages, AVERAGE):
+                result = _difference(contrast, [[by_key[(c, m, s)] for _, c, m in contrast.terms] for s in seeds],
+                                     metric, languages, language)
+                family.append({"question": contrast.question, "condition": contrast.condition,
+                               "method": contrast.method, "against": contrast.against, "metric": metric,
+                               "language": language, **asdict(result)})
         for row, adjusted in zip(family, holm([row["p"] for row in family])):
             row["p_holm"] = adjusted
         rows += family
     return rows
 
 
-def _difference(pairs, metric: str, languages, language: str) -> Difference:
-    if len(pairs) >= 2:
+def _difference(contrast: Contrast, cells_per_seed: list[list[CellResult]], metric: str, languages,
+                language: str) -> Difference:
+    signs = [sign for sign, _, _ in contrast.terms]
+    if len(cells_per_seed) >= 2:
         def value(cell):
             found = outcomes(cell, metric)
             if language == AVERAGE:
                 return float(np.mean([accuracy(found[lang]) for lang in languages]))
             return accuracy(found[language])
 
-        return paired_by_seed([value(a) for a, _ in pairs], [value(b) for _, b in pairs])
-    (a, b), = pairs
+        return seed_contrast([sum(sign * value(cell) for sign, cell in zip(signs, cells)) for cells in cells_per_seed])
+    (a, b), = cells_per_seed
     langs = languages if language == AVERAGE else (language,)
     # rows of all languages pooled for the average (each language's rows are distinct examples)
     flat = lambda cell: {(lang, row): ok for lang in langs for row, ok in outcomes(cell, metric)[lang].items()}
