@@ -29,7 +29,10 @@ def _summary() -> dict:
             robust = {"typo-greedy": {"en": rows([1, 0, shift, 0]), "de": rows([seed - 1, 0, 0, 0])}}
             pgd = {lang: {"eps": [0.0, 0.5], "accuracy": [0.75, 0.25 * (1 + shift)]} for lang in ("en", "de")}
             generalized = {"en": {"en": 0.75, "de": 0.5}, "de": {"en": 0.5, "de": 0.25 + 0.25 * shift}}
-            cells.append(CellResult(condition, "standard", seed, clean, robust, pgd, generalized))
+            attacks = {"typo-greedy": {"en": {"attack_success_rate": 0.5 + 0.1 * seed, "mean_words_perturbed": 0.04},
+                                       "de": {"attack_success_rate": None, "mean_words_perturbed": None}}}
+            cells.append(CellResult(condition, "standard", seed, clean, robust, pgd, generalized, "",
+                                    0.8 + 0.01 * seed, 0.5 + 0.25 * shift, attacks))
     return summarise_study(spec, cells)
 
 
@@ -42,6 +45,9 @@ def test_the_answer_names_the_comparison_and_its_statistics():
     assert "significant difference at 5%" in robust
     table = markdown(_summary())
     assert "| mnli | standard | 1,2 | 1.000 [1.000, 1.000] | 0.750 [0.750, 0.750] | 0.875 [0.875, 0.875] |" in table
+    # each cell's selection score and prediction spread; attack success over seeds (None: nothing attacked)
+    assert "| mnli | standard | 2 | 0.820 | 0.750 |" in table
+    assert "| none | standard | 0.650 / 0.040 | - / - |" in table  # success rates 0.6 and 0.7 averaged
 
 
 def test_the_page_is_self_contained():

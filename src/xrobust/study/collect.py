@@ -5,7 +5,8 @@ same dev rows (paired by example) as well as by seed.
 """
 
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from xrobust.attacks.recipes import PGD_RECIPE
@@ -14,6 +15,10 @@ from xrobust.results.rundir import read_json
 from xrobust.study.plan import Unit, plan_units, unit_state
 from xrobust.study.spec import Condition, StudySpec
 from xrobust.tasks.sources import TrainingSource
+
+
+# what the report shows of each word-level attack, per language (attacks/metrics.py's names)
+ATTACK_SUMMARY = ("attack_success_rate", "mean_words_perturbed")
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,9 @@ class CellResult:
     pgd: dict[str, dict]  # language -> {"eps": [...], "accuracy": [...]}
     generalized: dict[str, dict[str, float]] | None  # sentence1 language -> sentence2 language -> accuracy
     lineage: str = ""  # its metrics.json's record, e.g. "xnli (inherited): stage-1-xnli-dev-de-fr in de,fr"
+    dev_score: float | None = None  # English dev score of the selected checkpoint (its last stage's)
+    majority_share: float | None = None  # share of evaluated rows given the cell's most frequent prediction
+    attack_summaries: dict[str, dict[str, dict]] = field(default_factory=dict)  # recipe -> language -> summary
 
 
 def load_cells(spec: StudySpec, study_dir: Path) -> list[CellResult]:
@@ -42,9 +50,12 @@ def _load_cell(spec: StudySpec, study_dir: Path, cell: Unit, finished: list[Unit
     metrics = read_json(folder / "metrics.json")
     check_lineage(spec.condition(cell.condition), cell.seed, metrics, folder / "metrics.json")
     split = spec.evaluation.split
-    clean = {lang: {row["id"]: bool(row["correct"]) for row in _jsonl(folder / "predictions" / f"{split}-{lang}.jsonl")}
-             for lang in spec.evaluation.languages}
-    robust, pgd, generalized = {}, {}, None
+    predictions = {lang: _jsonl(folder / "predictions" / f"{split}-{lang}.jsonl") for lang in spec.evaluation.languages}
+    clean = {lang: {row["id"]: bool(row["correct"]) for row in rows} for lang, rows in predictions.items()}
+    predicted = Counter(row["prediction"] for rows in predictions.values() for row in rows)
+    # a run that learned little predicts mostly one class: the report shows how much
+    majority_share = max(predicted.values()) / sum(predicted.values()) if predicted else None
+    robust, pgd, generalized, summaries = {}, {}, None, {}
     for unit in finished:
         if unit.kind == "generalized":
             generalized = read_json(study_dir / unit.name / "generalized.json")["accuracy"]
@@ -53,12 +64,16 @@ def _load_cell(spec: StudySpec, study_dir: Path, cell: Unit, finished: list[Unit
             pgd = {lang: {"eps": c["eps"], "accuracy": c["accuracy"]} for lang, c in entry["languages"].items()}
         else:
             attack = next(a for a in spec.attacks if a.recipe == unit.recipe)
+            entry = read_json(study_dir / unit.name / "robustness.json")["recipes"][unit.recipe]
+            summaries[unit.recipe] = {lang: {key: entry["languages"][lang][key] for key in ATTACK_SUMMARY}
+                                      for lang in attack.languages}
             robust[unit.recipe] = {
                 lang: {row["id"]: row["status"] != "skipped" and not row["success"]  # as metrics.summarize counts
                        for row in _jsonl(study_dir / unit.name / "adversarial" / f"{unit.recipe}-{lang}.jsonl")}
                 for lang in attack.languages}
+    stages = metrics.get("stages") or [{}]
     return CellResult(cell.condition, cell.method, cell.seed, clean, robust, pgd, generalized,
-                      describe_lineage(metrics))
+                      describe_lineage(metrics), stages[-1].get("best_dev_score"), majority_share, summaries)
 
 
 def _jsonl(path: Path) -> list[dict]:

@@ -67,6 +67,10 @@ def _interval(ci) -> str:
     return f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "[no interval]"
 
 
+def _number(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def _estimate(entry: dict) -> str:
     ci = entry["ci95"]
     return f"{entry['mean']:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
@@ -87,6 +91,22 @@ def _tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         tables.append((title, ["condition", "method", "seeds", *languages],
                        [[g["condition"], g["method"], ",".join(map(str, g["seeds"])),
                          *(_estimate(g["metrics"][metric][lang]) for lang in languages)] for g in groups]))
+    cells = [(g, c) for g in summary["groups"] for c in g["cells"]]
+    if cells:
+        tables.append(("Cells: English dev score of the selected checkpoint (model selection) and the share of "
+                       "evaluated rows given the cell's most frequent prediction (near 1: it learned little)",
+                       ["condition", "method", "seed", "English dev", "most frequent prediction"],
+                       [[g["condition"], g["method"], str(c["seed"]), _number(c["dev_score"]),
+                         _number(c["majority_share"])] for g, c in cells]))
+    for recipe in dict.fromkeys(r for g in summary["groups"] for r in g.get("attacks", {})):
+        groups = [g for g in summary["groups"] if recipe in g.get("attacks", {})]
+        languages = list(groups[0]["attacks"][recipe])
+        tables.append((f"{recipe}: attack success rate / share of words changed in successful attacks, per "
+                       "language (mean over seeds)", ["condition", "method", *languages],
+                       [[g["condition"], g["method"],
+                         *(f"{_number(g['attacks'][recipe][lang]['attack_success_rate'])} / "
+                           f"{_number(g['attacks'][recipe][lang]['mean_words_perturbed'])}" for lang in languages)]
+                        for g in groups]))
     if summary["comparisons"]:
         tables.append(("Contrasts: differences from the baseline, between conditions that differ only in "
                        "languages, and interactions (Holm-corrected within each metric)",

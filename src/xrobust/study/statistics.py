@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-from xrobust.study.collect import CellResult
+from xrobust.study.collect import ATTACK_SUMMARY, CellResult
 from xrobust.study.spec import StudySpec
 
 AVERAGE = "average"
@@ -145,6 +145,15 @@ def _group(spec: StudySpec, condition: str, method: str, cells: list[CellResult]
         per_language[AVERAGE] = [float(np.mean([accuracy(outcomes(c, metric)[lang]) for lang in languages]))
                                  for c in have]
         group["metrics"][metric] = {lang: asdict(mean_interval(v)) for lang, v in per_language.items()}
+    group["cells"] = [{"seed": c.seed, "dev_score": c.dev_score, "majority_share": c.majority_share} for c in cells]
+    recipes = dict.fromkeys(r for c in cells for r in c.attack_summaries)
+    if recipes:  # mean over the seeds whose attack finished (a rate is None where nothing was attacked)
+        group["attacks"] = {recipe: {lang: {key: _mean_of([c.attack_summaries[recipe][lang][key] for c in cells
+                                                            if recipe in c.attack_summaries])
+                                            for key in ATTACK_SUMMARY}
+                                     for lang in next(c.attack_summaries[recipe] for c in cells
+                                                      if recipe in c.attack_summaries)}
+                            for recipe in recipes}
     pgd = [c.pgd for c in cells if c.pgd]
     if pgd:
         group["pgd"] = {lang: {"eps": pgd[0][lang]["eps"],
@@ -248,6 +257,11 @@ def _difference(contrast: Contrast, cells_per_seed: list[list[CellResult]], metr
     # rows of all languages pooled for the average (each language's rows are distinct examples)
     flat = lambda cell: {(lang, row): ok for lang in langs for row, ok in outcomes(cell, metric)[lang].items()}
     return paired_by_example(flat(a), flat(b), seed=a.seed)
+
+
+def _mean_of(values: list) -> float | None:
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
 
 
 def _rounded(value):
