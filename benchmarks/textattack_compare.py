@@ -1,10 +1,10 @@
 """xrobust's synonym-greedy against the same search in TextAttack, on the same model, rows and candidates.
 
 Run by hand (not a test), from the repository root, in xrobust's venv, after
-`bash benchmarks/textattack_env.sh /work/ta-venv` has made TextAttack's own venv:
+`bash benchmarks/textattack_env.sh .ta-venv` has made TextAttack's own venv:
 
     python benchmarks/textattack_compare.py CHECKPOINT --examples 50 \\
-        --textattack-python /work/ta-venv/bin/python --out runs/textattack-compare
+        --textattack-python .ta-venv/bin/python --out runs/textattack-compare
 
 It picks the English PAWS-X dev rows `xrobust attack --max-examples N` picks (evenly spaced),
 writes them to OUT/rows.json, and attacks them in two processes, one after the other:
@@ -414,7 +414,7 @@ def main() -> int:
     parser.add_argument("checkpoint", help="an xrobust run directory (with model/) or checkpoint folder")
     parser.add_argument("--examples", type=int, default=50, help="English PAWS-X dev rows (evenly spaced)")
     parser.add_argument("--out", default="runs/textattack-compare")
-    parser.add_argument("--textattack-python", default="/work/ta-venv/bin/python")
+    parser.add_argument("--textattack-python", required=True, help="the python of the venv textattack_env.sh made")
     parser.add_argument("--xrobust-python", default=sys.executable)
     parser.add_argument("--resources", default=os.environ.get("XROBUST_RESOURCES", ""))
     parser.add_argument("--query-budget", type=int, default=2000)

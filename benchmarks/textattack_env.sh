@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # TextAttack's own environment for benchmarks/textattack_compare.py (run by hand, once):
 #
-#     XROBUST_VENV=/work/main/.venv bash benchmarks/textattack_env.sh [VENV]   # default /work/ta-venv
+#     XROBUST_VENV=.venv bash benchmarks/textattack_env.sh [VENV]   # default .ta-venv
 #
 # Separate from xrobust's venv so that TextAttack's dependency tree (flair, datasets, nltk, ...)
 # cannot change what xrobust runs with. What it holds:
@@ -27,11 +27,11 @@
 # creates the marker, so nothing is downloaded. The benchmark passes its own stopword check
 # anyway; no TextAttack component it uses fetches NLTK data, word embeddings or models.
 set -euo pipefail
-VENV="$(realpath -m "${1:-/work/ta-venv}")"
+VENV="$(realpath -m "${1:-.ta-venv}")"
 cd "$(dirname "$0")/.."
 
 TORCH_WHEELS="${TORCH_WHEELS:-/opt/wheels}"
-XROBUST_VENV="${XROBUST_VENV:-.venv}"  # whose versions to copy (e.g. /work/main/.venv)
+XROBUST_VENV="${XROBUST_VENV:-.venv}"  # whose versions to copy (e.g. the project's .venv)
 TEXTATTACK_VERSION=0.3.11
 FLAIR_VERSION=0.15.1
 

@@ -200,6 +200,22 @@ def test_resuming_with_other_settings_is_refused(checkpoint, tiny_data, tmp_path
     assert "query_budget" in capsys.readouterr().err
 
 
+def test_an_attack_from_before_precision_grows_with_the_default_command(checkpoint, tiny_data, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert attack(checkpoint, tiny_data, out, "--recipe", "typo-greedy", "--languages", "en",
+                  "--precision", "fp32") == 0
+    settings = out / "adversarial" / "typo-greedy.config.json"
+    recorded = json.loads(settings.read_text())
+    del recorded["precision"]  # as written before --precision existed (those attacks ran in fp32)
+    settings.write_text(json.dumps(recorded))
+    # the default (auto) continues in the attack's fp32; an explicit bf16 is another attack
+    assert attack(checkpoint, tiny_data, out, "--recipe", "typo-greedy", "--languages", "en,de") == 0
+    assert json.loads((out / "robustness.json").read_text())["recipes"]["typo-greedy"]["config"]["precision"] == "fp32"
+    assert attack(checkpoint, tiny_data, out, "--recipe", "typo-greedy", "--languages", "en",
+                  "--precision", "bf16") == 2
+    assert "precision" in capsys.readouterr().err
+
+
 def test_embedding_pgd_curve_starts_at_clean_accuracy_and_falls(checkpoint, loaded, tiny_data, tmp_path,
                                                                 monkeypatch):
     import xrobust.attacks.pgd as pgd
@@ -358,7 +374,7 @@ def test_attacks_batched_across_examples_match_one_example_at_a_time(checkpoint,
 def test_precision_reaches_every_forward_pass_and_is_recorded(checkpoint, loaded, tiny_data, tmp_path, monkeypatch):
     """--precision bf16: the word attack's scoring and embedding-pgd run their forward passes
     under bf16 autocast (seen from inside the encoder), robustness.json says so, and a resume
-    in another precision is refused like any other changed setting."""
+    asking for another precision is refused like any other changed setting."""
     model, _, _ = loaded
     seen = []
     hook = model.encoder.register_forward_hook(
@@ -376,4 +392,5 @@ def test_precision_reaches_every_forward_pass_and_is_recorded(checkpoint, loaded
     recipes = json.loads((out / "robustness.json").read_text())["recipes"]
     for recipe in ("typo-greedy", "embedding-pgd"):
         assert recipes[recipe]["precision"] == {"used": "bf16", "reason": "requested"}
-    assert attack(checkpoint, tiny_data, out, "--recipe", "typo-greedy", "--languages", "en") == 2
+    assert attack(checkpoint, tiny_data, out, "--recipe", "typo-greedy", "--languages", "en",
+                  "--precision", "fp32") == 2

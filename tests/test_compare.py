@@ -7,9 +7,6 @@ import pytest
 
 from xrobust.cli import main
 from xrobust.reports.compare import comparison_table, group_runs, load_run, paired_difference, summarise, t95
-from xrobust.training.config import TrainConfig
-
-DEFAULTS = TrainConfig().to_dict()
 
 
 def fake_run(root, name, method, seed, accuracy, generalized=None, inherited=None, **config_changes):
@@ -37,7 +34,7 @@ def test_mean_std_and_paired_difference_over_seeds(tmp_path):
             fake_run(tmp_path, "s2", "standard", 2, {"en": 0.60, "de": 0.40}),
             fake_run(tmp_path, "a1", "adv", 1, {"en": 0.60, "de": 0.50}, adv_steps=1),
             fake_run(tmp_path, "a2", "adv", 2, {"en": 0.60, "de": 0.60}, adv_steps=1)]
-    summary = summarise(group_runs([load_run(r, DEFAULTS) for r in runs]))["xnli"]
+    summary = summarise(group_runs([load_run(r) for r in runs]))["xnli"]
     standard, adv = summary["groups"]
     assert adv["method"] == "adv (adv-steps=1)"  # a method's non-default options name its group
     assert standard["seeds"] == [1, 2] and standard["accuracy"]["en"] == pytest.approx((0.55, math.sqrt(0.005)))
@@ -56,14 +53,14 @@ def test_method_options_split_groups(tmp_path):
                      substitution="per-pair", synonym_lookup="published"),
             # written before the published rule existed: it looked words up case-insensitively
             fake_run(tmp_path, "c", "rs-da", 1, {"en": 0.6}, synonyms="/y/counterfitted_neighbors.json")]
-    groups = group_runs([load_run(r, DEFAULTS) for r in runs])
+    groups = group_runs([load_run(r) for r in runs])
     assert [g.method for g in groups] == ["rs-da", "rs-da (substitution=per-pair)",
                                           "rs-da (synonym-lookup=case-insensitive)"]
     # every option of the method names it (robust/objectives.py), so the run is compared, not refused
     muse = fake_run(tmp_path, "d", "rs-da", 1, {"en": 0.6}, synonym_source=["counter-fitted", "muse-pivot"],
                     synonym_lookup="published")
     plain = fake_run(tmp_path, "e", "standard", 1, {"en": 0.5})
-    assert [g.method for g in group_runs([load_run(r, DEFAULTS) for r in (plain, muse)])] == [
+    assert [g.method for g in group_runs([load_run(r) for r in (plain, muse)])] == [
         "standard", "rs-da (synonym-source=counter-fitted,muse-pivot)"]
 
 
@@ -78,7 +75,7 @@ def test_paired_interval_uses_student_t():
 
 def test_generalized_cells_are_split_into_same_and_mixed(tmp_path):
     cells = {"en": {"en": 0.8, "de": 0.6}, "de": {"en": 0.4, "de": 0.7}}
-    run = load_run(fake_run(tmp_path, "s1", "standard", 1, {"en": 0.8, "de": 0.7}, generalized=cells), DEFAULTS)
+    run = load_run(fake_run(tmp_path, "s1", "standard", 1, {"en": 0.8, "de": 0.7}, generalized=cells))
     assert run.generalized["same"] == pytest.approx(0.75) and run.generalized["mixed"] == pytest.approx(0.5)
 
 
@@ -122,7 +119,7 @@ def test_one_stage_per_seed_pairs_by_the_stages_seed(tmp_path):
     plain = [fake_run(tmp_path, f"p{s}", "standard", s, {"en": 0.5 + s / 10}) for s in (1, 2, 3)]
     after = [fake_run(tmp_path, f"m{s}", "standard", 42, {"en": 0.5 + s / 10 + d}, inherited=[mnli_stage(s)],
                       model=f"/runs/mnli-s{s}/stage-1-mnli/best") for s, d in ((3, 0.05), (1, 0.01), (2, 0.03))]
-    summary = summarise(group_runs([load_run(r, DEFAULTS) for r in plain + after]))["xnli"]
+    summary = summarise(group_runs([load_run(r) for r in plain + after]))["xnli"]
     none_row, mnli_row = summary["groups"]
     assert mnli_row["condition"] == "mnli (inherited)" and mnli_row["stage_seeds"] == [3, 1, 2]
     diff = mnli_row["vs_condition"]
@@ -157,7 +154,7 @@ def test_runs_from_one_shared_stage_pair_by_their_own_seed(tmp_path):
     plain = [fake_run(tmp_path, f"p{s}", "standard", s, {"en": 0.5, "de": 0.4 + s / 10}) for s in (1, 2)]
     after = [fake_run(tmp_path, f"m{s}", "standard", s, {"en": 0.6, "de": 0.4 + s / 5}, inherited=[mnli_stage(42)],
                       model="/runs/mnli-s42/stage-1-mnli/best") for s in (2, 1)]
-    summary = summarise(group_runs([load_run(r, DEFAULTS) for r in plain + after]))["xnli"]
+    summary = summarise(group_runs([load_run(r) for r in plain + after]))["xnli"]
     diff = summary["groups"][1]["vs_condition"]
     assert diff["paired_by"] == "seed" and diff["pairs"] == [[str(after[0]), str(plain[1])],
                                                               [str(after[1]), str(plain[0])]]

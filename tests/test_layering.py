@@ -1,4 +1,5 @@
-"""The floors of docs' DESIGN.md, checked: an import only ever goes down or sideways.
+"""The floors of the project's DESIGN.md (shared/DESIGN.md, beside the repository), checked:
+an import only ever goes down or sideways.
 
 Every module under src/xrobust is parsed (not imported) and each `import xrobust.X` or
 `from xrobust.X import ...` in it, at the top or inside a function (a lazy import is still a
@@ -63,7 +64,7 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 
 def test_every_module_has_a_floor():
     units = {unit(module_name(p)) for p in MODULES} - {None}
-    assert units <= set(FLOORS), f"no floor for {sorted(units - set(FLOORS))}: add it to FLOORS (and DESIGN.md)"
+    assert units <= set(FLOORS), f"no floor for {sorted(units - set(FLOORS))}: add it to FLOORS (and shared/DESIGN.md)"
 
 
 def test_no_import_goes_to_a_higher_floor():

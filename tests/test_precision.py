@@ -3,6 +3,7 @@ recorded in the run; a resumed run keeps the precision it started with."""
 
 import json
 
+import pytest
 import torch
 
 from xrobust.encoders.devices import read_cpu_flags, resolve_precision
@@ -34,3 +35,18 @@ def test_a_run_records_what_auto_chose(tiny_model_dir, tiny_data, tmp_path):
     assert recorded["config"]["precision"] == "auto"
     assert recorded["precision"] == {"name": expected.name, "reason": expected.reason}
     assert json.loads((run / "metrics.json").read_text())["precision"] == expected.name
+
+
+def test_the_same_command_resumes_a_run_made_before_precision_existed(tiny_model_dir, tiny_data, tmp_path):
+    from xrobust.errors import UserError
+    from xrobust.training.run_folder import run_folder
+
+    run = tmp_path / "old"
+    run.mkdir()
+    settings = dict(task="pawsx", model=str(tiny_model_dir), data_dir=str(tiny_data), output_dir=str(run))
+    saved = {k: v for k, v in TrainConfig(**settings).to_dict().items() if k != "precision"}  # an fp32-era run
+    (run / "config.json").write_text(json.dumps({"config": saved}))
+    assert run_folder(TrainConfig(**settings)) == run  # --precision auto (the default) keeps the run's fp32
+    assert run_folder(TrainConfig(**settings, precision="fp32")) == run
+    with pytest.raises(UserError, match="settings differ: precision"):
+        run_folder(TrainConfig(**settings, precision="bf16"))  # asked for explicitly: a different run

@@ -83,3 +83,28 @@ def test_the_page_renders_in_headless_chromium(tmp_path):
                    timeout=120)
     pixels = imread(shot)
     assert pixels.std() > 0.05  # not a blank (single-colour) page
+
+
+def test_provenance_counts_what_each_unit_recorded(tmp_path):
+    from xrobust.results.rundir import write_json
+    from xrobust.study.plan import plan_units
+    from xrobust.study.provenance import provenance
+    from xrobust.study.report import made_with
+
+    spec = dataclasses.replace(load_spec(SMOKE), seeds=(1,))
+    stage = next(u for u in plan_units(spec) if u.kind == "intermediate")
+    folder = tmp_path / stage.name
+    folder.mkdir(parents=True)
+    environment = {"commit": "abc123", "cpu": "Some CPU", "cpu_count": 2, "packages": {"torch": "2.13.0"}}
+    write_json(folder / "config.json", {"environment": environment, "created": "2026-12-04T10:00:00Z"})
+    write_json(folder / "metrics.json", {"stages": [{"train_seconds": 3000.0}], "eval_seconds": 600.0})
+    os.utime(folder / "metrics.json", (1796385600, 1796385600))  # 2026-12-04T12:00:00Z
+    made = provenance(spec, tmp_path)
+    assert made["units_done"] == 1 and made["commits"] == {"abc123": 1}
+    assert made["machines"] == {"Some CPU, 2 cores": 1}
+    assert made["compute_seconds"] == 3600.0
+    assert (made["first_started"], made["last_finished"], made["span_seconds"]) == (
+        "2026-12-04T10:00:00Z", "2026-12-04T12:00:00Z", 7200.0)
+    lines = made_with({"provenance": {**made, "command": "xrobust study --spec s.toml --output-dir d"}})
+    assert "code: xrobust commit abc123 (1 units)" in lines
+    assert any(line.startswith("compute: 1.0 hours over 1 finished units") for line in lines)

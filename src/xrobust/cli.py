@@ -21,13 +21,13 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def _int_list(value: str) -> list[str]:
+def _comma_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def _intermediate_list(value: str) -> list[str]:
     """`mnli,xnli` -> two English sources; `xnli:dev:de,es` -> one source in two languages."""
-    return [value.strip()] if ":" in value else _int_list(value)
+    return [value.strip()] if ":" in value else _comma_list(value)
 
 
 # Options that are not simply what their setting's type makes them (see _train_option).
@@ -68,7 +68,7 @@ def _train_option(setting) -> tuple[str, dict]:
     if get_origin(kind) is Literal:
         keywords["choices"] = get_args(kind)
     elif kind == list[str]:
-        keywords["type"] = _int_list  # comma-separated
+        keywords["type"] = _comma_list  # comma-separated
     elif kind in (int, float):
         keywords["type"] = kind
     return option_name(setting.name), {**keywords, **TRAIN_OPTION_CHANGES.get(setting.name, {})}
@@ -376,11 +376,7 @@ def _dispatch(args) -> int:
     if args.command == "compare":
         from xrobust.reports.compare import comparison_plot, comparison_table, group_runs, load_run, summarise
         from xrobust.results.rundir import write_json, write_text
-        from xrobust.training.config import TrainConfig
-
-        # the defaults fill in settings added since a run was made (compare reads run folders only)
-        defaults = TrainConfig().to_dict()
-        groups = group_runs([load_run(Path(p), defaults) for p in args.runs])
+        groups = group_runs([load_run(Path(p)) for p in args.runs])
         for option, given, default, names in (
                 ("--baseline", args.baseline, "standard", [g.method for g in groups]),
                 ("--baseline-condition", args.baseline_condition, "none", [g.condition for g in groups])):

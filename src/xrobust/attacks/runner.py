@@ -41,7 +41,7 @@ from xrobust.encoders.pairs import encode_pairs
 from xrobust.encoders.processes import Processes, current_processes
 from xrobust.errors import UserError
 from xrobust.progress import progress_bar
-from xrobust.results.rundir import read_json, write_json
+from xrobust.results.rundir import environment, read_json, write_json
 from xrobust.tasks import Example, evenly_spaced, get_task, load_examples
 
 
@@ -87,7 +87,9 @@ def run_attack(config: AttackConfig) -> tuple[dict, Path, str]:
     folder, run_dir = resolve_checkpoint(config.checkpoint)
     out = config.output_folder(folder, run_dir)
     if config.recipe != PGD_RECIPE:
-        processes.on_main(lambda: _check_same_settings(out / "adversarial" / f"{config.recipe}.config.json", config))
+        settings_file = out / "adversarial" / f"{config.recipe}.config.json"
+        config = _keep_recorded_precision(settings_file, config)  # before the check writes a new file
+        processes.on_main(lambda: _check_same_settings(settings_file, config))
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     model, tokenizer, head_config = load_classifier(folder)
@@ -314,6 +316,14 @@ def _pgd_curve_sharded(model, head, encoded, pad_id, special, config, processes:
             "n": n, "steps": config.pgd_steps, "mean_token_norm": norm_sum / max(1, token_count)}
 
 
+def _keep_recorded_precision(path: Path, config: AttackConfig) -> AttackConfig:
+    """An attack resumed with `--precision auto` (the default) goes on in the precision it was
+    started with, as a training run does; an explicit other precision is refused by the check."""
+    if config.precision != "auto" or not path.is_file():
+        return config
+    return dataclasses.replace(config, precision=read_json(path).get("precision", "fp32"))  # fp32: before --precision
+
+
 def _check_same_settings(path: Path, config: AttackConfig) -> None:
     settings = _jsonable(config)
     # Languages and example counts may grow between runs; the attack itself must not change.
@@ -335,7 +345,9 @@ def _merge_robustness(out: Path, config: AttackConfig, folder: Path, entry: dict
     path = out / "robustness.json"
     report = read_json(path) if path.is_file() else {}
     report.update({"task": config.task, "split": config.split, "checkpoint": str(folder)})
-    report.setdefault("recipes", {})[config.recipe] = entry
+    # what produced it and when it finished, as a run's config.json records (results/rundir.py)
+    report.setdefault("recipes", {})[config.recipe] = {
+        **entry, "environment": environment(), "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     write_json(path, report)
 
 

@@ -33,7 +33,7 @@ from xrobust.errors import UserError
 from xrobust.results.lineage import InheritedStage, base_model, inherited_stages, intermediate_condition, pairing_seeds
 from xrobust.results.rundir import read_json
 from xrobust.robust.objectives import OBJECTIVES, method_options
-from xrobust.training.config import settings_before_defaults_changed
+from xrobust.training.config import TrainConfig, settings_before_defaults_changed
 
 # Settings that may differ between the runs of one comparison: the seed and folder, and
 # each method's and condition's own options (which name the group, see method_label and
@@ -80,8 +80,9 @@ class Group:
         return f"{self.condition} / {self.method}"
 
 
-def load_run(path: Path, defaults: dict) -> RunResult:
-    """`defaults`: every training setting at its default (the caller's `TrainConfig().to_dict()`)."""
+def load_run(path: Path) -> RunResult:
+    """A finished run folder; settings added to xrobust since it was made take their defaults."""
+    defaults = TrainConfig().to_dict()
     if not (path / "metrics.json").is_file():
         raise UserError(f"{path}: no metrics.json (not a finished xrobust run)")
     metrics = read_json(path / "metrics.json")

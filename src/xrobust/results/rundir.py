@@ -5,7 +5,9 @@ import hashlib
 import json
 import os
 import platform
+import subprocess
 import tempfile
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -41,15 +43,46 @@ def read_json(path: Path):
 
 
 def environment() -> dict:
-    """Package versions and machine, so a result can be traced to what produced it."""
+    """Package versions, source commit and machine, so a result can be traced to what produced it."""
     versions = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return {"packages": versions, "python": platform.python_version(), "machine": platform.machine(),
-            "processor": platform.processor() or None, "cpu_count": os.cpu_count()}
+    return {"packages": versions, "commit": source_commit(), "python": platform.python_version(),
+            "machine": platform.machine(), "processor": platform.processor() or None, "cpu": cpu_model(),
+            "cpu_count": os.cpu_count()}
+
+
+@lru_cache(maxsize=1)
+def source_commit() -> str | None:
+    """The git commit xrobust's source was imported from ("-dirty" with uncommitted changes to
+    tracked files); None for an installed wheel or without git. The version number alone does
+    not change between commits."""
+    source = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "-C", str(source), "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode:
+            return None
+        dirty = subprocess.run(["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no", "."],
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+@lru_cache(maxsize=1)
+def cpu_model(path: Path = Path("/proc/cpuinfo")) -> str | None:
+    """The CPU's model name (Linux); platform.processor() is empty on most Linux systems."""
+    try:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
 
 
 def file_sha256(path: Path) -> str:

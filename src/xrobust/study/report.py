@@ -1,5 +1,6 @@
-"""The study's report, rebuilt from the folders alone: study.json (every figure), study.md
-(tables) and study.html (one self-contained page, plots embedded as base64 PNG).
+"""The study's report, rebuilt from the folders alone: study.json (every figure), provenance.json
+(code, machine and compute behind them), study.md (tables) and study.html (one self-contained
+page, plots embedded as base64 PNG).
 
 The page opens with the answer, one sentence per question (intermediate training alone,
 robust training alone, both), then clean and robust accuracy per language, a heatmap of
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from xrobust.results.rundir import write_json, write_text
 from xrobust.study.collect import load_cells
+from xrobust.study.provenance import provenance
 from xrobust.study.spec import StudySpec
 from xrobust.study.statistics import AVERAGE, summarise_study
 
@@ -20,13 +22,18 @@ ALPHA = 0.05
 
 
 def write_report(spec: StudySpec, study_dir: Path) -> str:
-    """Write the three files; return a line naming them."""
+    """Write the report's files; return a line naming them."""
     summary = summarise_study(spec, load_cells(spec, study_dir))
+    # How it was made (commits, machines, times) lives beside study.json, not in it: equal
+    # results give an equal study.json whoever ran them, wherever and however fast.
+    made = {**provenance(spec, study_dir), "command": f"xrobust study --spec {spec.path} --output-dir {study_dir}"}
     write_json(study_dir / "study.json", summary)
-    write_text(study_dir / "study.md", markdown(summary))
-    write_text(study_dir / "study.html", page(summary))
+    write_json(study_dir / "provenance.json", made)
+    shown = {**summary, "provenance": made}
+    write_text(study_dir / "study.md", markdown(shown))
+    write_text(study_dir / "study.html", page(shown))
     return (f"report ({summary['cells_done']} of {summary['cells_planned']} cells finished) written to "
-            f"{study_dir / 'study.md'}, study.html, study.json")
+            f"{study_dir / 'study.md'}, study.html, study.json, provenance.json")
 
 
 # ---- words ----
@@ -126,7 +133,25 @@ def markdown(summary: dict) -> str:
     for title, header, rows in _tables(summary):
         lines += [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(row) + " |" for row in rows] + [""]
+    made = made_with(summary)
+    if made:
+        lines += ["## How it was made", ""] + [f"- {line}" for line in made] + [""]
     return "\n".join(lines)
+
+
+def made_with(summary: dict) -> list[str]:
+    """The command, code, machine and compute behind the figures (study/provenance.py)."""
+    made = summary.get("provenance", {})
+    if not made.get("units_done"):
+        return []
+    counted = lambda counts: "; ".join(f"{key} ({n} units)" for key, n in counts.items())
+    return [f"command: `{made['command']}` (the spec as run: spec.toml in the study folder)",
+            f"code: xrobust commit {counted(made['commits'])}",
+            f"machine: {counted(made['machines'])}; precision {made['precision']}",
+            f"packages: {', '.join(f'{k} {v}' for k, v in made['packages'].items() if v)}",
+            f"compute: {made['compute_seconds'] / 3600:.1f} hours over {made['units_done']} finished units; "
+            f"first unit started {made['first_started']}, last finished {made['last_finished']} "
+            f"({made['span_seconds'] / 3600:.1f} hours apart, pauses included)"]
 
 
 # ---- page ----
@@ -139,6 +164,10 @@ def page(summary: dict) -> str:
     for title, figure in figures(summary):
         parts.append(f"<h2>{html.escape(title)}</h2><img alt=\"{html.escape(title)}\" "
                      f"src=\"data:image/png;base64,{figure}\">")
+    made = made_with(summary)
+    if made:
+        parts.append("<h2>How it was made</h2><ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in made)
+                     + "</ul>")
     for title, header, rows in _tables(summary):
         parts.append(f"<h2>{html.escape(title)}</h2><table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header)
                      + "</tr>" + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"

@@ -198,7 +198,8 @@ def contrasts(spec: StudySpec) -> list[Contrast]:
                 continue
             found.append(Contrast(
                 "interaction", condition.name, method.label,
-                f"({condition.name} / {base_method}) - ({base_condition} / {method.label}) + ({base_condition} / "
+                # "X vs A" reads X - A: the sum the interaction subtracts from X
+                f"({condition.name} / {base_method}) + ({base_condition} / {method.label}) - ({base_condition} / "
                 f"{base_method})",
                 ((1, condition.name, method.label), (-1, condition.name, base_method),
                  (-1, base_condition, method.label), (1, base_condition, base_method))))

@@ -1,7 +1,8 @@
 """The training recipe, top to bottom: read every stage's data, load the encoder and tokenize
 every pair once, then train each stage (intermediate tasks first, then the target task).
 
-`train` returns the model carrying the selected weights; evaluating it is a floor above
+`train` returns a TrainedRun (the model with the selected weights, its folder and
+settings); evaluating it is a floor above
 (evaluation/trained_run.py composes "train, then evaluate zero-shot, write metrics.json").
 Running the same command again resumes: finished stages are skipped and an unfinished stage
 continues from its latest checkpoint.

@@ -44,8 +44,11 @@ def _same_run(run_dir: Path, config: TrainConfig) -> None:
     # Settings added since the run was made take their defaults (what the run used).
     path = run_dir / "config.json"
     saved = TrainConfig.from_dict(read_json(path)["config"], str(path)).to_dict()
-    if saved != config.to_dict():
-        changed = sorted(k for k in saved if saved.get(k) != config.to_dict().get(k))
+    asked = config.to_dict()
+    if asked["precision"] == "auto":  # the default: a resumed run keeps its own (start_or_resume)
+        asked["precision"] = saved["precision"]
+    if saved != asked:
+        changed = sorted(k for k in saved if saved.get(k) != asked.get(k))
         raise UserError(f"--output-dir {run_dir}: holds a different run (settings differ: {', '.join(changed)}); "
                         "choose another --output-dir or delete it")
 

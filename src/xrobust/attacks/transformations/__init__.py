@@ -11,5 +11,5 @@ replacement changes exactly one word slot), none equal to the word itself.
 - typo.Typos: character swaps, deletions, insertions, keyboard neighbours, homoglyphs
 """
 
-# Defined in lexicon/words.py: the encoder-neighbours synonym source (a floor below) uses them too.
-from xrobust.lexicon.words import is_single_word, keep_valid  # noqa: F401
+# Defined in lexicon/words.py: the encoder-neighbours synonym source (a floor below) uses it too.
+from xrobust.lexicon.words import keep_valid  # noqa: F401

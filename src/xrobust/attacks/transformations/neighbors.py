@@ -7,7 +7,7 @@ negations and numbers from being changed and add a sentence-similarity check by 
 (recipes.py); the docs give the measured share of meaning-keeping substitutions per language.
 """
 
-from xrobust.lexicon.encoder_neighbours import MAX_PIECES, EmbeddingNeighbours  # noqa: F401
+from xrobust.lexicon.encoder_neighbours import EmbeddingNeighbours  # noqa: F401
 
 
 def neighbour_check(model_name: str):
