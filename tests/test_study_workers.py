@@ -2,7 +2,12 @@
 the units that need it are skipped, the others still run. (Results equal to one worker's:
 the slow test in test_study_end_to_end.py.)"""
 
+import os
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +48,38 @@ def test_failures_and_skips_are_the_same_with_one_and_two_workers(tmp_path, tiny
         grids.append(capsys.readouterr().out.split("\n", 1)[1])
     assert grids[0] == grids[1]
     assert "intermediate/xnli-multi/s42: " in grids[0] and "cells/none/rs-da/s42: " in grids[0]
+
+
+def test_workers_end_when_the_study_process_is_killed(tmp_path):
+    # A parent that starts one worker (with the study's initializer) on a long task and prints
+    # the worker's pid; killed with SIGKILL, it cannot clean up: the worker must notice alone.
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import multiprocessing, os, time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from xrobust.study.workers import _start_worker\n"
+        "if __name__ == '__main__':\n"
+        "    context = multiprocessing.get_context('spawn')\n"
+        "    slots = context.Queue(); slots.put(0)\n"
+        "    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker, initargs=(slots, 1, []))\n"
+        "    print(pool.submit(os.getpid).result(), flush=True)\n"
+        "    pool.submit(time.sleep, 600)\n"
+        "    time.sleep(600)\n")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    worker = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.time() + 30
+    while time.time() < deadline and _alive(worker):
+        time.sleep(0.5)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a child reaped by nobody yet is a zombie: it has ended
+    status = Path(f"/proc/{pid}/status")
+    return not (status.is_file() and "zombie" in status.read_text())

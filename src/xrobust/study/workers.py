@@ -14,6 +14,7 @@ CUDA_VISIBLE_DEVICES before it loads torch), so N = G runs one unit per GPU.
 
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -118,6 +119,7 @@ def _visible_gpus() -> list[str]:
 # ---- in the worker processes ----
 
 def _start_worker(slots, threads: int, devices: list[str]) -> None:
+    _exit_with_parent()
     slot = slots.get()
     if devices:  # before torch initialises CUDA in this process
         os.environ["CUDA_VISIBLE_DEVICES"] = devices[slot % len(devices)]
@@ -127,6 +129,20 @@ def _start_worker(slots, threads: int, devices: list[str]) -> None:
 
     torch.set_num_threads(threads)
     _worker_scope.enter_context(reuse_tokenizers())  # a worker runs many units: parse the tokenizer once
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the study's parent process is gone (killed, even with SIGKILL): a
+    worker left behind would run units nobody schedules or reports, and hold their locks while
+    a re-run starts. Its unit resumes from its latest checkpoint in the next run."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _run_unit(spec, study_dir: Path, settings, unit: Unit) -> str:
