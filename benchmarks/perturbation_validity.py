@@ -33,17 +33,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import regex as re
 
 from xrobust.lexicon.bilingual import MUSE_LANGUAGES, PIVOT, BilingualLexicon
-from xrobust.lexicon.numbers import is_number
+from xrobust.lexicon.numbers import is_number, is_quantity_word
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.lexicon.words import split_words
 
 LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
-DIGIT = re.compile(r"\p{N}")
 SAMPLES = 20
-UNIT_LANGUAGES = ("zh", "ja", "ko")  # a counter or date unit follows the number (1972 年, 65 名, 39 화는)
 
 
 @dataclass(frozen=True)
@@ -133,22 +130,18 @@ class Pivot:
 
 
 def numbers_of(text: str, language: str) -> list[str]:
-    return [p.text for p in split_words(text, language) if p.is_word and (is_number(p.text, language)
-                                                                         or DIGIT.search(p.text))]
-
-
-def _number(word: str, language: str) -> bool:
-    return is_number(word, language) or bool(DIGIT.search(word))
+    return [p.text for p in split_words(text, language) if p.is_word and is_number(p.text, language)]
 
 
 def changes_a_number(row: dict) -> bool:
-    """A number changed or inserted, or (zh, ja, ko) the counter or date unit right after a
-    number (`1972 年` -> `1972 和`): what NoNumberEdits refuses."""
+    """A number (lexicon/numbers.py: digits, numerals, number words, months) changed or
+    inserted, the sentence's sequence of numbers changed, or (zh, ja, ko) the counter or date
+    unit right after a number edited (`1972 年` -> `1972 和`): what NoNumberEdits refuses,
+    judged here from the attack's output alone."""
     language = row["language"]
-    if any(_number(c[w], language) for c in row["changes"] for w in ("original", "replacement")):
+    if any(is_number(c[w], language) for c in row["changes"] for w in ("original", "replacement")):
         return True
-    if language in UNIT_LANGUAGES and any(c["word_index"] > 0 and _number(_words(row, c["side"])[c["word_index"] - 1],
-                                                                          language) for c in row["changes"]):
+    if any(is_quantity_word(_words(row, c["side"]), c["word_index"], language) for c in row["changes"]):
         return True
     return any(numbers_of(row["original"][s], language) != numbers_of(row["perturbed"][s], language)
                for s in ("sentence1", "sentence2"))
@@ -159,7 +152,7 @@ def changes_next_to_a_number(row: dict) -> bool:
     a date; spaced languages' neighbours of numbers are not protected)."""
     for change in row["changes"]:
         words, i = _words(row, change["side"]), change["word_index"]
-        if any(0 <= j < len(words) and _number(words[j], row["language"]) for j in (i - 1, i + 1)):
+        if any(0 <= j < len(words) and is_number(words[j], row["language"]) for j in (i - 1, i + 1)):
             return True
     return False
 
