@@ -22,6 +22,8 @@ def test_evaluate_accepts_run_dir_or_checkpoint_and_matches_training_metrics(tin
         recorded = json.loads((out / "evaluate.json").read_text())  # how the numbers were made, resolved
         assert recorded["settings"]["languages"] == ["en", "de"] and recorded["settings"]["max_length"] == 32
         assert recorded["checkpoint"] == str(run / "model") and recorded["settings"]["checkpoint"] == str(target)
+        assert recorded["settings"]["precision"]["asked"] == "auto"
+        assert recorded["settings"]["precision"]["used"] in ("fp32", "bf16")  # what auto chose here
     assert "| de |" in capsys.readouterr().out
     assert main(["evaluate", str(run), "--task", "xnli", "--data-dir", str(tiny_data)]) == 2
     assert "labels differ" in capsys.readouterr().err

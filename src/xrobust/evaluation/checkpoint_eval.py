@@ -1,7 +1,8 @@
 """`xrobust evaluate`: score a trained checkpoint (or a run directory's selected one).
 
 The output folder gets evaluate.json first: every setting of the evaluation, resolved (the
-languages, the max length taken from the run), so the folder says how its numbers were made.
+languages, the max length taken from the run, the precision `auto` chose), so the folder says
+how its numbers were made. The synonym tables a smoothed evaluation used are in its metrics.
 """
 
 import time
@@ -80,7 +81,9 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
         write_json(out / EVALUATE_JSON, {
             "settings": {"checkpoint": checkpoint, "task": task_name, "split": split, "languages": list(chosen),
                          "data_dir": str(data_dir), "max_examples": max_examples, "batch_size": batch_size,
-                         "max_length": max_length, "precision": precision, "generalized": generalized,
+                         "max_length": max_length, "precision": {"asked": precision, "used": used.name,
+                                                                 "reason": used.reason},
+                         "generalized": generalized,
                          "smoothing": asdict(smoothing) if smoothing else None, "synonyms": synonyms},
             "checkpoint": str(folder),  # the weights the checkpoint argument resolved to
             "environment": environment(),
