@@ -316,3 +316,17 @@ def test_typo_greedy_in_zh_ja_ko_uses_the_script_typo_model_and_changes_no_numbe
             before, after = (_quantities(row[kind][side], row["language"]) for kind in ("original", "perturbed"))
             assert before == after, row
     assert assert_successes_scored_wrong_afresh(checkpoint, rows) > 0
+
+
+def test_encoder_neighbours_with_data_from_the_hub_reads_no_local_data_folder(monkeypatch, tmp_path):
+    # --data-dir hub: the vocabulary comes from MUSE only, not from $XROBUST_DATA's files
+    import xrobust.lexicon.encoder_neighbours as neighbours
+    from xrobust.lexicon.synonym_sources import load_synonyms
+
+    seen = []
+    monkeypatch.setattr(neighbours, "neighbour_tables", lambda languages, encoder, resources, data_dir:
+                        seen.append(data_dir) or {})
+    monkeypatch.setenv("XROBUST_DATA", str(tmp_path))
+    load_synonyms(("encoder-neighbours",), ["de"], encoder=object(), data_dir=Path("hub"))
+    load_synonyms(("encoder-neighbours",), ["de"], encoder=object())
+    assert seen == [None, tmp_path]

@@ -121,9 +121,9 @@ def _synonym_table(smoothing: SmoothingSettings | None, synonyms: str, languages
         return None
     counter_fitted = Path(synonyms) if synonyms else default_synonyms_path()
     check_covered(smoothing.synonym_sources, languages, "--synonym-source", counter_fitted)
-    vocabulary_data = None if data_dir is None or str(data_dir) == "hub" else Path(data_dir)
+    # "hub" passes through: synonym_sources reads no local vocabulary files for it
     return lambda encoder: load_synonyms(smoothing.synonym_sources, languages, counter_fitted, encoder=encoder,
-                                         data_dir=vocabulary_data)
+                                         data_dir=Path(data_dir) if data_dir else None)
 
 
 def _evaluate_generalized(model, tokenizer, task, data_dir, split, languages, max_examples, max_length,

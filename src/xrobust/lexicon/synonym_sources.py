@@ -163,7 +163,7 @@ def _neighbour_tables(languages: list[str], encoder, resources: Path | None, dat
         resources = Path(os.environ["XROBUST_RESOURCES"])
     if data_dir is None and os.environ.get("XROBUST_DATA"):
         data_dir = Path(os.environ["XROBUST_DATA"])
-    if data_dir is not None and str(data_dir) == "hub":
+    if data_dir is not None and str(data_dir) == "hub":  # --data-dir hub: no local files, not $XROBUST_DATA's
         data_dir = None
     for language in languages:
         for pair in (f"{language}-{PIVOT}", f"{PIVOT}-{language}"):

@@ -35,7 +35,7 @@ def write_augmented_split(data_dir: Path | str, task_name: str, split: str, copi
     check_covered(sources, [language], "--synonym-source", table_path)
     examples, report = load_examples(data_dir, task, split, language)
     table = load_synonyms(sources, [language], table_path, encoder=encoder,
-                          data_dir=Path(data_dir) if str(data_dir) != "hub" else None)
+                          data_dir=Path(data_dir) if data_dir else None)
     out_path = output_dir / task.folder / task.file_name(split, language)
     if out_path.exists():
         raise UserError(f"--output-dir {output_dir}: {out_path} exists already; choose another folder")

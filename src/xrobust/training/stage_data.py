@@ -98,7 +98,7 @@ def rs_da_synonyms(config: TrainConfig, data: RunData) -> tuple[SynonymLexicon, 
     synonyms = load_synonyms(tuple(config.synonym_source), languages,
                              Path(config.synonyms) if config.synonyms else None,
                              encoder=lambda: neighbour_encoder(config.model),
-                             data_dir=Path(config.data_dir) if config.data_dir not in ("", "hub") else None)
+                             data_dir=Path(config.data_dir) if config.data_dir else None)
     for path, role in synonyms.files.items():
         data.data_files[path] = {"role": role, "sha256": file_sha256(Path(path))}
     rule = config.substitution_rule()
