@@ -327,6 +327,10 @@ def test_encoder_neighbours_with_data_from_the_hub_reads_no_local_data_folder(mo
     monkeypatch.setattr(neighbours, "neighbour_tables", lambda languages, encoder, resources, data_dir:
                         seen.append(data_dir) or {})
     monkeypatch.setenv("XROBUST_DATA", str(tmp_path))
-    load_synonyms(("encoder-neighbours",), ["de"], encoder=object(), data_dir=Path("hub"))
+    from xrobust.evaluation.checkpoint_eval import _synonym_table
+    from xrobust.robust.settings import SmoothingSettings
+
+    smoothing = SmoothingSettings(copies=2, synonym_sources=("encoder-neighbours",))
+    _synonym_table(smoothing, "", ["de"], "hub")(object())  # as `xrobust evaluate --data-dir hub --smooth` does
     load_synonyms(("encoder-neighbours",), ["de"], encoder=object())
     assert seen == [None, tmp_path]
