@@ -394,3 +394,13 @@ def test_precision_reaches_every_forward_pass_and_is_recorded(checkpoint, loaded
         assert recipes[recipe]["precision"] == {"used": "bf16", "reason": "requested"}
     assert attack(checkpoint, tiny_data, out, "--recipe", "typo-greedy", "--languages", "en",
                   "--precision", "fp32") == 2
+
+
+def test_perturbations_measured_to_change_meaning_say_so():
+    from xrobust.attacks.recipes import CHANGES_MEANING, meaning_note
+
+    assert meaning_note("neighbors-greedy", ["de"]) == CHANGES_MEANING
+    assert meaning_note("synonym-greedy", ["en", "de"], ("counter-fitted", "encoder-neighbours")) == \
+        f"de: {CHANGES_MEANING}"  # English synonyms come from the counter-fitted table
+    assert meaning_note("synonym-greedy", ["en", "de"], ("counter-fitted", "muse-pivot")) is None
+    assert meaning_note("typo-greedy", ["zh"]) is None

@@ -193,6 +193,9 @@ def test_encoder_neighbours_in_smoothing_and_attacks_searches_the_checkpoint(che
     rows = attack(checkpoint, tmp_path / "attack", "synonym-greedy", "de", "--synonym-source", "encoder-neighbours")
     config = json.loads((tmp_path / "attack" / "adversarial" / "synonym-greedy.config.json").read_text())
     assert config["synonym_sources"] == ["encoder-neighbours"]
+    # measured to change meaning more often than not: the result says so (attacks/recipes.py)
+    report = json.loads((tmp_path / "attack" / "robustness.json").read_text())["recipes"]["synonym-greedy"]
+    assert report["meaning_note"].startswith("de: most substitutions from embedding neighbours change")
     vocabulary = {w.lower() for w in language_vocabulary("de", resources, data).words}
     changes = [c for r in rows for c in r["changes"]]
     assert changes and all(c["replacement"].lower() in vocabulary for c in changes)

@@ -32,7 +32,7 @@ from xrobust.attacks.attack import AttackResult
 from xrobust.attacks.constraints import MaxWordsChanged, ModifiableSides
 from xrobust.attacks.metrics import markdown_table, pgd_table, summarize_languages
 from xrobust.attacks.pgd import pgd_accuracy_curve
-from xrobust.attacks.recipes import PGD_RECIPE, RecipeInputs, build_recipe, check_recipe_languages
+from xrobust.attacks.recipes import PGD_RECIPE, RecipeInputs, build_recipe, check_recipe_languages, meaning_note
 from xrobust.attacks.text import AttackText
 from xrobust.encoders.checkpoints import pick_head, resolve_checkpoint
 from xrobust.encoders.classifier import load_classifier
@@ -107,6 +107,10 @@ def run_attack(config: AttackConfig) -> tuple[dict, Path, str]:
         entry = _run_word_attack(config, model, tokenizer, task, head, examples, out, processes,
                                  precision.autocast_dtype)
         table = markdown_table(config.recipe, entry)
+        note = meaning_note(config.recipe, config.languages, tuple(config.synonym_sources))
+        if note:
+            entry["meaning_note"] = note
+            table += f"\n\nNote: {note}."
     entry["precision"] = {"used": precision.name, "reason": precision.reason}
     entry["skipped"] = skipped  # rows not attacked, by reason: nothing is dropped silently
     if processes.is_main:

@@ -34,6 +34,7 @@ class CellResult:
     dev_score: float | None = None  # English dev score of the selected checkpoint (its last stage's)
     majority_share: float | None = None  # share of evaluated rows given the cell's most frequent prediction
     attack_summaries: dict[str, dict[str, dict]] = field(default_factory=dict)  # recipe -> language -> summary
+    attack_notes: dict[str, str] = field(default_factory=dict)  # recipe -> attacks/recipes.py's meaning note
 
 
 def load_cells(spec: StudySpec, study_dir: Path) -> list[CellResult]:
@@ -55,7 +56,7 @@ def _load_cell(spec: StudySpec, study_dir: Path, cell: Unit, finished: list[Unit
     predicted = Counter(row["prediction"] for rows in predictions.values() for row in rows)
     # a run that learned little predicts mostly one class: the report shows how much
     majority_share = max(predicted.values()) / sum(predicted.values()) if predicted else None
-    robust, pgd, generalized, summaries = {}, {}, None, {}
+    robust, pgd, generalized, summaries, notes = {}, {}, None, {}, {}
     for unit in finished:
         if unit.kind == "generalized":
             generalized = read_json(study_dir / unit.name / "generalized.json")["accuracy"]
@@ -67,13 +68,15 @@ def _load_cell(spec: StudySpec, study_dir: Path, cell: Unit, finished: list[Unit
             entry = read_json(study_dir / unit.name / "robustness.json")["recipes"][unit.recipe]
             summaries[unit.recipe] = {lang: {key: entry["languages"][lang][key] for key in ATTACK_SUMMARY}
                                       for lang in attack.languages}
+            if entry.get("meaning_note"):
+                notes[unit.recipe] = entry["meaning_note"]
             robust[unit.recipe] = {
                 lang: {row["id"]: row["status"] != "skipped" and not row["success"]  # as metrics.summarize counts
                        for row in _jsonl(study_dir / unit.name / "adversarial" / f"{unit.recipe}-{lang}.jsonl")}
                 for lang in attack.languages}
     stages = metrics.get("stages") or [{}]
     return CellResult(cell.condition, cell.method, cell.seed, clean, robust, pgd, generalized,
-                      describe_lineage(metrics), stages[-1].get("best_dev_score"), majority_share, summaries)
+                      describe_lineage(metrics), stages[-1].get("best_dev_score"), majority_share, summaries, notes)
 
 
 def _jsonl(path: Path) -> list[dict]:

@@ -108,8 +108,10 @@ def _tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     for recipe in dict.fromkeys(r for g in summary["groups"] for r in g.get("attacks", {})):
         groups = [g for g in summary["groups"] if recipe in g.get("attacks", {})]
         languages = list(groups[0]["attacks"][recipe])
+        notes = sorted({g["attack_notes"][recipe] for g in groups if recipe in g.get("attack_notes", {})})
         tables.append((f"{recipe}: attack success rate / share of words changed in successful attacks, per "
-                       "language (mean over seeds)", ["condition", "method", *languages],
+                       "language (mean over seeds)" + "".join(f". Note: {note}" for note in notes),
+                       ["condition", "method", *languages],
                        [[g["condition"], g["method"],
                          *(f"{_number(g['attacks'][recipe][lang]['attack_success_rate'])} / "
                            f"{_number(g['attacks'][recipe][lang]['mean_words_perturbed'])}" for lang in languages)]

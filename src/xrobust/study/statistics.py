@@ -146,6 +146,9 @@ def _group(spec: StudySpec, condition: str, method: str, cells: list[CellResult]
                                  for c in have]
         group["metrics"][metric] = {lang: asdict(mean_interval(v)) for lang, v in per_language.items()}
     group["cells"] = [{"seed": c.seed, "dev_score": c.dev_score, "majority_share": c.majority_share} for c in cells]
+    notes = {recipe: note for c in cells for recipe, note in c.attack_notes.items()}
+    if notes:
+        group["attack_notes"] = notes
     recipes = dict.fromkeys(r for c in cells for r in c.attack_summaries)
     if recipes:  # mean over the seeds whose attack finished (a rate is None where nothing was attacked)
         group["attacks"] = {recipe: {lang: {key: _mean_of([c.attack_summaries[recipe][lang][key] for c in cells
