@@ -38,12 +38,17 @@ def _summary() -> dict:
 
 def test_the_answer_names_the_comparison_and_its_statistics():
     sentences = answers(_summary())
-    robust = next(s for s in sentences if "typo-greedy" in s)
-    # robust en: mnli gains one row of four in both seeds (+0.25); de unchanged -> average +0.125, no spread
-    assert robust.startswith("Intermediate training alone: mnli / standard vs none / standard: robust accuracy "
-                             "under typo-greedy, averaged over languages, +0.125 [+0.125, +0.125] (paired t (seeds)")
-    assert "significant difference at 5%" in robust
+    assert len(sentences) == 1  # one question: the fixture has stages and standard training only
+    # robust en: mnli gains one row of four in both seeds (+0.25); de unchanged -> average +0.125, no
+    # spread (p 0); clean: en and de +0.25 in both seeds -> average +0.25, no spread either
+    assert sentences[0].startswith("Does an intermediate stage change accuracy (each stage against no stage, "
+                                   "standard training)? 2 of 2 differences are significant at 5% after Holm's "
+                                   "correction: ")
+    assert ("mnli / standard vs none / standard, robust accuracy under typo-greedy: +0.125 [+0.125, +0.125] "
+            "(paired t (seeds), n=2, Holm p=0)") in sentences[0]
     table = markdown(_summary())
+    assert ("| intermediate | mnli / standard vs none / standard | +0.250 [+0.250, +0.250], p=0 * | "
+            "+0.125 [+0.125, +0.125], p=0 * |") in table
     assert "| mnli | standard | 1,2 | 1.000 [1.000, 1.000] | 0.750 [0.750, 0.750] | 0.875 [0.875, 0.875] |" in table
     # each cell's selection score and prediction spread; attack success over seeds (None: nothing attacked)
     assert "| mnli | standard | 2 | 0.820 | 0.750 |" in table

@@ -38,32 +38,64 @@ def write_report(spec: StudySpec, study_dir: Path) -> str:
 
 # ---- words ----
 
-QUESTIONS = {  # contrast question -> how its sentence opens (statistics.contrasts)
-    "intermediate": "Intermediate training alone:",
-    "robust": "Robust training alone:",
-    "both": "Both together:",
-    "languages": "The intermediate data's languages (same task, split and size):",
-    "interaction": "Do they combine (the method's gain after the stage minus its gain without one):",
+QUESTIONS = {  # contrast question -> what it asks (statistics.contrasts)
+    "intermediate": "Does an intermediate stage change accuracy (each stage against no stage, standard training)?",
+    "languages": "Does multilingual intermediate data change it beyond English data of the same task, split "
+                 "and size?",
+    "robust": "Does robust training change it (no intermediate stage)?",
+    "both": "Stage and robust training together, against neither?",
+    "interaction": "Do they combine (the method's gain after a stage minus its gain without one)?",
 }
-
-
 AGAINST_BASELINE = ("intermediate", "robust", "both")
+SHOWN = 3  # significant differences named per question; the rest are in the answer table
 
 
 def answers(summary: dict) -> list[str]:
-    """One sentence per contrast and metric, on the average over languages."""
+    """One sentence per question, on the differences averaged over languages (every metric)."""
+    rows = [r for r in summary["comparisons"] if r["language"] == AVERAGE]
     sentences = []
-    for row in summary["comparisons"]:
-        if row["language"] != AVERAGE:
+    for question, asked in QUESTIONS.items():
+        mine = [r for r in rows if r["question"] == question]
+        if not mine:
             continue
-        what = "clean accuracy" if row["metric"] == "clean" else f"robust accuracy under {row['metric'][7:]}"
-        verdict = ("a significant difference at 5% after Holm's correction" if row["p_holm"] < ALPHA
-                   else "no difference detectable at 5% after Holm's correction")
-        sentences.append(f"{QUESTIONS[row['question']]} {row['condition']} / {row['method']} vs {row['against']}: "
-                         f"{what}, averaged over languages, {_signed(row['difference'])} "
-                         f"{_interval(row['ci95'])} ({row['test']}, n={row['n']}, Holm p={row['p_holm']:.3g}): "
-                         f"{verdict}.")
+        significant = sorted((r for r in mine if r["p_holm"] < ALPHA), key=lambda r: r["p_holm"])
+        if significant:
+            named = "; ".join(_difference(r) for r in significant[:SHOWN])
+            more = f"; and {len(significant) - SHOWN} more (answer table)" if len(significant) > SHOWN else ""
+            verdict = f"{len(significant)} of {len(mine)} differences are significant at 5% after Holm's correction: {named}{more}."
+        else:
+            largest = max(mine, key=lambda r: abs(r["difference"]))
+            verdict = (f"none of {len(mine)} differences is significant at 5% after Holm's correction; the largest: "
+                       f"{_difference(largest)}.")
+        sentences.append(f"{asked} {verdict}")
     return sentences or ["No comparison with the baseline yet: the baseline or the other cells have not finished."]
+
+
+def _difference(row: dict) -> str:
+    return (f"{row['condition']} / {row['method']} vs {row['against']}, {_metric(row['metric'])}: "
+            f"{_signed(row['difference'])} {_interval(row['ci95'])} ({row['test']}, n={row['n']}, "
+            f"Holm p={row['p_holm']:.3g})")
+
+
+def _metric(metric: str) -> str:
+    return "clean accuracy" if metric == "clean" else f"robust accuracy under {metric[7:]}"
+
+
+def answer_table(summary: dict) -> tuple[str, list[str], list[list[str]]] | None:
+    """Every contrast (rows) x metric (columns), averaged over languages: difference [95% CI], Holm p."""
+    rows = [r for r in summary["comparisons"] if r["language"] == AVERAGE]
+    if not rows:
+        return None
+    metrics = list(dict.fromkeys(r["metric"] for r in rows))
+    keys = list(dict.fromkeys((r["question"], r["condition"], r["method"], r["against"]) for r in rows))
+    found = {(r["question"], r["condition"], r["method"], r["against"], r["metric"]): r for r in rows}
+    cell = lambda r: "-" if r is None else (f"{_signed(r['difference'])} {_interval(r['ci95'])}, p={r['p_holm']:.2g}"
+                                            + (" *" if r["p_holm"] < ALPHA else ""))
+    return ("Answer: differences averaged over languages [95% CI], Holm-corrected p (* below 5%)",
+            ["question", "contrast", *(_metric(m) for m in metrics)],
+            [[question, f"{condition} / {method} vs {against}",
+              *(cell(found.get((question, condition, method, against, m))) for m in metrics)]
+             for question, condition, method, against in keys])
 
 
 def _signed(value: float) -> str:
@@ -86,7 +118,9 @@ def _estimate(entry: dict) -> str:
 def _tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) for every table of the report."""
     conditions = {g["condition"]: g.get("lineage", "") for g in summary["groups"]}
-    tables = [("Conditions: what the cells' encoders trained on before the target task (their metrics.json)",
+    answer = answer_table(summary)
+    tables = [answer] if answer else []
+    tables += [("Conditions: what the cells' encoders trained on before the target task (their metrics.json)",
                ["condition", "recorded lineage"], [[c, lineage] for c, lineage in conditions.items()])] \
         if conditions else []
     metrics = list(dict.fromkeys(m for g in summary["groups"] for m in g["metrics"]))
