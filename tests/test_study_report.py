@@ -113,3 +113,17 @@ def test_provenance_counts_what_each_unit_recorded(tmp_path):
     lines = made_with({"provenance": {**made, "command": "xrobust study --spec s.toml --output-dir d"}})
     assert "code: xrobust commit abc123 (1 units)" in lines
     assert any(line.startswith("compute: 1.0 hours over 1 finished units") for line in lines)
+
+
+def test_study_md_shows_the_plots_the_page_embeds(tmp_path):
+    from xrobust.study.report import _write_figures, figures
+
+    summary = _summary()
+    rendered = figures(summary)
+    files = _write_figures(tmp_path / "figures", rendered)
+    (tmp_path / "figures" / "99-left-from-an-earlier-report.png").write_bytes(b"old")
+    files = _write_figures(tmp_path / "figures", rendered)  # a rebuilt report replaces the old files
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == sorted(Path(f).name for _, f in files)
+    assert len(files) == 6 and all((tmp_path / path).read_bytes().startswith(b"\x89PNG") for _, path in files)
+    text = markdown(summary, files)
+    assert all(f"![{title}]({path})" in text for title, path in files)

@@ -1,6 +1,6 @@
 """The study's report, rebuilt from the folders alone: study.json (every figure), provenance.json
-(code, machine and compute behind them), study.md (tables) and study.html (one self-contained
-page, plots embedded as base64 PNG).
+(code, machine and compute behind them), study.md (tables; plots in figures/) and study.html
+(one self-contained page, plots embedded as base64 PNG).
 
 The page opens with the answer, one sentence per question (intermediate training alone,
 robust training alone, both), then clean and robust accuracy per language, a heatmap of
@@ -10,6 +10,7 @@ robust-accuracy differences from the baseline, PGD curves and generalized matric
 import base64
 import html
 import io
+import re
 from pathlib import Path
 
 from xrobust.results.rundir import write_json, write_text
@@ -19,6 +20,7 @@ from xrobust.study.spec import StudySpec
 from xrobust.study.statistics import AVERAGE, summarise_study
 
 ALPHA = 0.05
+FIGURES = "figures"  # study.md's plots, as PNG files in the study folder
 
 
 def write_report(spec: StudySpec, study_dir: Path) -> str:
@@ -30,10 +32,25 @@ def write_report(spec: StudySpec, study_dir: Path) -> str:
     write_json(study_dir / "study.json", summary)
     write_json(study_dir / "provenance.json", made)
     shown = {**summary, "provenance": made}
-    write_text(study_dir / "study.md", markdown(shown))
-    write_text(study_dir / "study.html", page(shown))
+    rendered = figures(shown)
+    write_text(study_dir / "study.md", markdown(shown, _write_figures(study_dir / FIGURES, rendered)))
+    write_text(study_dir / "study.html", page(shown, rendered))
     return (f"report ({summary['cells_done']} of {summary['cells_planned']} cells finished) written to "
-            f"{study_dir / 'study.md'}, study.html, study.json, provenance.json")
+            f"{study_dir / 'study.md'}, study.html, study.json, provenance.json, {FIGURES}/")
+
+
+def _write_figures(folder: Path, rendered: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each plot as a PNG file for study.md (the page embeds them); (title, path relative to
+    the study folder). Files of an earlier report are replaced: plots come and go as cells finish."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    files = []
+    for i, (title, png) in enumerate(rendered, 1):
+        name = f"{i:02d}-" + "-".join(re.findall(r"[a-z0-9]+", title.lower())[:8]) + ".png"
+        (folder / name).write_bytes(base64.b64decode(png))
+        files.append((title, f"{FIGURES}/{name}"))
+    return files
 
 
 # ---- words ----
@@ -161,11 +178,14 @@ def _tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     return tables
 
 
-def markdown(summary: dict) -> str:
+def markdown(summary: dict, figure_files: list[tuple[str, str]] = ()) -> str:
+    """The report as Markdown; `figure_files`: (title, relative path) of the plots to show."""
     lines = [f"# Study {summary['study']}: {summary['task']} ({summary['split']})", "",
              f"{summary['cells_done']} of {summary['cells_planned']} cells finished; baseline "
              f"{summary['baseline']['condition']} / {summary['baseline']['method']}.", ""]
     lines += [f"- {sentence}" for sentence in answers(summary)] + [""]
+    for title, path in figure_files:
+        lines += [f"## {title}", "", f"![{title}]({path})", ""]
     for title, header, rows in _tables(summary):
         lines += [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(row) + " |" for row in rows] + [""]
@@ -192,12 +212,13 @@ def made_with(summary: dict) -> list[str]:
 
 # ---- page ----
 
-def page(summary: dict) -> str:
+def page(summary: dict, rendered: list[tuple[str, str]] | None = None) -> str:
+    """One self-contained HTML page; `rendered`: figures(summary), if already drawn."""
     parts = [f"<h1>Study {html.escape(summary['study'])}: {summary['task']} ({summary['split']})</h1>",
              f"<p>{summary['cells_done']} of {summary['cells_planned']} cells finished; baseline "
              f"{html.escape(summary['baseline']['condition'])} / {html.escape(summary['baseline']['method'])}.</p>",
              "<h2>Answer</h2><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in answers(summary)) + "</ul>"]
-    for title, figure in figures(summary):
+    for title, figure in (figures(summary) if rendered is None else rendered):
         parts.append(f"<h2>{html.escape(title)}</h2><img alt=\"{html.escape(title)}\" "
                      f"src=\"data:image/png;base64,{figure}\">")
     made = made_with(summary)
