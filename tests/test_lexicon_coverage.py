@@ -117,3 +117,20 @@ def test_neighbours_are_measured_only_when_asked_and_after_the_checks(folders):
     data, resources = folders
     with pytest.raises(UserError, match="no language xx"):
         task_coverage("xnli", "dev", "xx", data, resources, load_neighbour_check=encoder_must_not_load)
+
+
+def test_synonym_coverage_follows_the_chosen_sources(folders, capsys):
+    data, resources = folders
+    # ("try" and "nearby" are English stopwords, which muse-pivot does not pivot through)
+    (resources / "muse" / "en-zh.txt").write_text("vicinity 附近\nvicinity 邻近\n", encoding="utf-8")
+    (resources / "muse" / "zh-en.txt").write_text("我 I\n試圖 try\n附近 vicinity\n鄰近 vicinity\n", encoding="utf-8")
+    code, out, _ = run(capsys, "--task", "xnli", "--languages", "zh,en", "--data-dir", str(data),
+                       "--resources", str(resources), "--json", "--synonym-source", "counter-fitted,muse-pivot")
+    assert code == 0
+    result = json.loads(out)
+    # zh: 附近 -> vicinity -> 邻近 (a shared translation); 7 words, one of them with a synonym
+    assert (result["zh"]["synonym"], result["zh"]["synonym_source"]) == (pytest.approx(1 / 7), "muse-pivot")
+    assert result["en"]["synonym_source"] == "counter-fitted"
+    code, _, err = run(capsys, "--task", "xnli", "--languages", "zh", "--data-dir", str(data),
+                       "--resources", str(resources), "--synonym-source", "encoder-neighbours")
+    assert code == 2 and "--neighbors" in err

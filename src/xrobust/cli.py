@@ -247,6 +247,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                           help="also measure embedding neighbours: loads --model and searches its vocabulary "
                                "once per distinct word (about 90 s for 50 pairs in 4 languages on 2 CPU cores)")
     coverage.add_argument("--model", default="default", help="encoder for --neighbors")
+    coverage.add_argument("--synonym-source", default="counter-fitted",
+                          help="the synonym column's sources, comma-separated, the first covering a language wins: "
+                               "counter-fitted (en), muse-pivot (the MUSE languages) or a table file "
+                               "(default: counter-fitted)")
     coverage.add_argument("--json", action="store_true", help="one JSON object keyed by language code")
 
     export = lexicon_commands.add_parser(
@@ -412,6 +416,7 @@ def _dispatch(args) -> int:
         return 0
     if args.command == "lexicon":
         from xrobust.lexicon.coverage import coverage_json, coverage_table, resources_dir, task_coverage
+        from xrobust.lexicon.synonym_sources import parse_sources
         from xrobust.tasks.xtreme import data_dir_from
 
         data_dir, resources = data_dir_from(args.data_dir), resources_dir(args.resources)
@@ -423,7 +428,7 @@ def _dispatch(args) -> int:
 
             load_neighbour_check = partial(neighbour_check, args.model)
         rows = task_coverage(args.task, args.split, args.languages, data_dir, resources, args.max_examples,
-                             load_neighbour_check)
+                             load_neighbour_check, synonym_sources=parse_sources(args.synonym_source))
         print(coverage_json(rows) if args.json else f"{args.task} / {args.split}\n\n{coverage_table(rows)}")
         return 0
     if args.command == "list":

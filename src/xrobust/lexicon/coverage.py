@@ -4,7 +4,9 @@ For every language of a task split: how many words a sentence has (after `split_
 many of them are stopwords (attacks leave those alone), and the fraction of words that have
 - a MUSE dictionary translation (what the codeswitch recipes can replace; null where no
   dictionary exists, e.g. sw, ur);
-- a counter-fitted synonym (English only: the table is English; null elsewhere);
+- a synonym from the first `--synonym-source` that covers the language (default
+  counter-fitted: English only; muse-pivot: the MUSE languages; null where none covers it;
+  encoder-neighbours is the `neighbors` column, which needs the encoder);
 - a nearest neighbour in the encoder's embeddings (optional: it needs the encoder, so it is
   computed only when a caller passes `has_neighbour`; null otherwise).
 Fractions count word occurrences, so frequent words weigh as often as they occur.
@@ -15,11 +17,15 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xrobust.lexicon.bilingual import MUSE_LANGUAGES, PIVOT, BilingualLexicon
 from xrobust.lexicon.stopwords import is_stopword
 from xrobust.lexicon.synonyms import SynonymTable
 from xrobust.lexicon.words import Piece, split_words
+
+if TYPE_CHECKING:
+    from xrobust.lexicon.synonym_sources import SynonymLexicon
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class Coverage:
     synonym: float | None  # fraction with a synonym; None: no synonym table for the language
     neighbors: float | None  # fraction with an embedding neighbour; None: not measured
     blank_rows: int = 0  # selected rows skipped as empty or untranslated (NS): not counted above
+    synonym_source: str | None = None  # the source whose table `synonym` measures
 
 
 def measure_coverage(language: str, sentences: Iterable[str], lexicon: BilingualLexicon | None = None,
@@ -48,7 +55,7 @@ def measure_coverage(language: str, sentences: Iterable[str], lexicon: Bilingual
         n_sentences += 1
         words.extend(p.text for p in split(sentence, language) if p.is_word)
     has_dictionary = lexicon is not None and lexicon.has_source(language)
-    has_synonyms = synonyms is not None and language == PIVOT
+    has_synonyms = synonyms is not None
 
     def share(test: Callable[[str], bool]) -> float:
         if not words:
@@ -85,12 +92,12 @@ def coverage_table(rows: list[Coverage]) -> str:
         return "-" if value is None else f"{value:.2f}"
 
     lines = ["| language | sentences | blank rows | words/sentence | chars/word | stopwords | codeswitch | synonym "
-             "| neighbors |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| synonym source | neighbors |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
     for r in rows:
         lines.append(f"| {r.language} | {r.sentences} | {r.blank_rows} | {r.words_per_sentence:.1f} | "
-                     f"{r.characters_per_word:.1f} | "
-                     f"{cell(r.stopwords)} | {cell(r.codeswitch)} | {cell(r.synonym)} | {cell(r.neighbors)} |")
+                     f"{r.characters_per_word:.1f} | {cell(r.stopwords)} | {cell(r.codeswitch)} | "
+                     f"{cell(r.synonym)} | {r.synonym_source or '-'} | {cell(r.neighbors)} |")
     lines.append("\nFractions of word occurrences; '-': no resource for the language (or not measured: "
                  "neighbors needs --neighbors).")
     return "\n".join(lines)
@@ -102,14 +109,15 @@ def coverage_json(rows: list[Coverage]) -> str:
                       indent=2, ensure_ascii=False)
 
 
-def load_resources(resources: Path, languages: Iterable[str]) -> tuple[BilingualLexicon, SynonymTable | None]:
-    """The dictionaries the languages need and, when English is among them, the synonym table."""
+def load_resources(resources: Path, languages: Iterable[str], synonym_sources: tuple[str, ...] = ("counter-fitted",)
+                   ) -> tuple[BilingualLexicon, "SynonymLexicon"]:
+    """The dictionaries the languages need, and the synonym tables the sources give them."""
+    from xrobust.lexicon.synonym_sources import load_synonyms
     from xrobust.lexicon.synonyms import DEFAULT_FILE
 
     languages = list(languages)
     lexicon = BilingualLexicon.load(resources / "muse", dictionary_pairs(languages))
-    synonyms = SynonymTable.load(resources / DEFAULT_FILE) if PIVOT in languages else None
-    return lexicon, synonyms
+    return lexicon, load_synonyms(synonym_sources, languages, resources / DEFAULT_FILE, resources)
 
 
 def resources_dir(option_value: str | None) -> Path:
@@ -130,7 +138,8 @@ def resources_dir(option_value: str | None) -> Path:
 def task_coverage(task_name: str, split: str, languages: str | None, data_dir: Path | str, resources: Path,
                   max_examples: int | None = None,
                   load_neighbour_check: Callable[[], Callable[[str, str], bool]] | None = None,
-                  split_fn: Callable[[str, str], list[Piece]] = split_words) -> list[Coverage]:
+                  split_fn: Callable[[str, str], list[Piece]] = split_words,
+                  synonym_sources: tuple[str, ...] = ("counter-fitted",)) -> list[Coverage]:
     """Coverage of every requested language of a task split (both sentences of each pair).
     Options, data files and resources are checked before the (slow) encoder for the
     neighbour check is loaded by `load_neighbour_check`."""
@@ -145,7 +154,11 @@ def task_coverage(task_name: str, split: str, languages: str | None, data_dir: P
     if str(data_dir) != "hub":
         for language in chosen:
             task_file(Path(data_dir), task, split, language)
-    lexicon, synonyms = load_resources(resources, chosen)
+    from xrobust.lexicon.synonym_sources import ENCODER_NEIGHBOURS, covering_source
+
+    if ENCODER_NEIGHBOURS in synonym_sources:
+        raise UserError(f"--synonym-source {ENCODER_NEIGHBOURS}: measured by --neighbors (it loads the encoder)")
+    lexicon, synonyms = load_resources(resources, chosen, synonym_sources)
     has_neighbour = load_neighbour_check() if load_neighbour_check else None
     rows = []
     for language in chosen:
@@ -153,6 +166,8 @@ def task_coverage(task_name: str, split: str, languages: str | None, data_dir: P
         examples = evenly_spaced(examples, report.rows, max_examples)
         selected = min(max_examples, report.rows) if max_examples else report.rows
         sentences = (s for e in examples for s in (e.sentence1, e.sentence2))
-        row = measure_coverage(language, sentences, lexicon, synonyms, has_neighbour, split_fn)
-        rows.append(dataclasses.replace(row, blank_rows=selected - len(examples)))
+        row = measure_coverage(language, sentences, lexicon, synonyms.table_for(language), has_neighbour, split_fn)
+        rows.append(dataclasses.replace(row, blank_rows=selected - len(examples),
+                                        synonym_source=covering_source(synonym_sources, language)
+                                        if synonyms.covers(language) else None))
     return rows
