@@ -75,28 +75,30 @@ def xrobust(arguments: list[str], log: Path) -> float:
 
 
 def run_commands(run: str, out: Path, max_examples: int, smooth_examples: int, smooth_copies: int,
-                 languages: tuple[str, ...]) -> dict:
+                 languages: tuple[str, ...], precision: str | None = None) -> dict:
     """Every attack and evaluation; those already finished are skipped. Returns command -> seconds."""
     out.mkdir(parents=True, exist_ok=True)
     log, timings_path = out / "commands.log", out / "timings.json"
     timings = json.loads(timings_path.read_text()) if timings_path.is_file() else {}
     languages = ",".join(languages)
+    pinned = ["--precision", precision] if precision else []  # else each command's default (auto)
     commands = []
     for source in SOURCES:
         folder = out / "attacks" / source.name
         commands.append((folder / "robustness.json", ["attack", run, "--task", "pawsx", "--recipe", source.recipe,
                                                      "--languages", languages, "--max-examples", str(max_examples),
-                                                     "--output-dir", str(folder), *source.attack_options]))
+                                                     "--output-dir", str(folder), *source.attack_options, *pinned]))
     commands.append((out / "clean" / "metrics.json", ["evaluate", run, "--task", "pawsx", "--languages", languages,
                                                       "--max-examples", str(smooth_examples),
-                                                      "--output-dir", str(out / "clean")]))
+                                                      "--output-dir", str(out / "clean"), *pinned]))
     for source in SOURCES:
         for lookup in LOOKUPS if source.smooth_sources else ():
             folder = out / "smoothed" / f"{source.name}-{lookup}"
             commands.append((folder / "metrics.json", [
                 "evaluate", run, "--task", "pawsx", "--languages", languages, "--max-examples", str(smooth_examples),
                 "--smooth", str(smooth_copies), "--smooth-perturbation", "synonyms",
-                "--synonym-source", source.smooth_sources, "--synonym-lookup", lookup, "--output-dir", str(folder)]))
+                "--synonym-source", source.smooth_sources, "--synonym-lookup", lookup, "--output-dir", str(folder),
+                *pinned]))
     for done_marker, arguments in commands:
         key = " ".join(arguments)
         if done_marker.is_file() and key in timings:
@@ -275,10 +277,12 @@ def main():
     parser.add_argument("--smooth-examples", type=int, default=100, help="pairs per language for evaluate --smooth")
     parser.add_argument("--smooth-copies", type=int, default=8)
     parser.add_argument("--appendix", help="write the sampled perturbations here (Markdown)")
+    parser.add_argument("--precision", help="passed to every command (default: theirs, auto)")
     parser.add_argument("--languages", default=",".join(LANGUAGES), help="PAWS-X languages (default: all 7)")
     args = parser.parse_args()
     out, languages = Path(args.output_dir), tuple(args.languages.split(","))
-    timings = run_commands(args.run, out, args.max_examples, args.smooth_examples, args.smooth_copies, languages)
+    timings = run_commands(args.run, out, args.max_examples, args.smooth_examples, args.smooth_copies, languages,
+                           args.precision)
     results = measure(out, Path(os.environ["XROBUST_RESOURCES"]), languages)
     (out / "validity.json").write_text(json.dumps(
         {f"{s}/{lang}": {k: v for k, v in r.items() if k != "samples"} for (s, lang), r in results.items()},

@@ -33,6 +33,9 @@ die the
 cats cats
 2010 2010
 unterhaltung chat
+rob rob
+ausrauben rob
+berauben rob
 """
 EN_DE = """cat katze
 cat kater
@@ -47,6 +50,8 @@ the die
 cats cats
 chat unterhaltung
 2010 2010
+rob ausrauben
+rob berauben
 """
 NEIGHBOURS = {"cat": ["cats", "chat"], "fast": ["swift", "quick"], "quick": ["fast", "swift"], "the": ["a"]}
 
@@ -69,6 +74,8 @@ def test_consistency_rules_keep_what_muse_agrees_on(resources):
     assert shared["katze"] == ["kater", "mieze"]
     assert shared["schnell"] == ["rasch"] and "flink" not in shared["schnell"]
     assert "die" not in shared and "2010" not in shared  # stopwords and numbers are never keys
+    # "rob" is listed as its own translation: a name (Rob) or English in German text, never pivoted
+    assert "rob" not in shared and shared["ausrauben"] == ["berauben"]
     loose, _ = pivot_synonyms("de", lexicon, english, "back-translation")
     assert loose["katze"] == ["kater", "mieze", "unterhaltung"]  # its sense is a neighbour's (cat -> chat)
     assert loose["schnell"] == ["rasch"]  # flink (via fast -> swift) mainly means nimble: dropped by both

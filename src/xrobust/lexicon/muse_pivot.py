@@ -23,7 +23,10 @@ function words translate to a handful of frequent English words ("die" -> "the")
 neighbours are not their synonyms, and a changed number changes the facts. MUSE's L side
 also lists English words as their own translation (de "cats" -> "cats", zh "cat"); a
 candidate in another script than w, or a word listed as its own translation, is dropped, so
-every substitute stays in the language (identical loanwords such as "hotel" go too).
+every substitute stays in the language (identical loanwords such as "hotel" go too). For the
+same reason a headword MUSE lists as its own translation gets no synonyms: it is a name or an
+English word inside L's text, and pivoting would read it as English (German sentences of
+PAWS-X: Rob -> berauben, Barber -> Friseur, Mount -> besteigen, Lake -> Stausee).
 Measured effect of each rule: docs/results/perturbation-validity.md.
 """
 
@@ -72,7 +75,10 @@ def pivot_synonyms(language: str, lexicon: BilingualLexicon, english: SynonymTab
     before = kept = 0
     headwords = [w for w in lexicon.headwords(language, PIVOT) if _usable(w, language)]
     for word in headwords:
-        senses = [e for e in lexicon.translations(word, language, PIVOT)[:MAX_SENSES] if _usable(e, PIVOT)]
+        main = lexicon.translations(word, language, PIVOT)[:MAX_SENSES]
+        if word.lower() in (e.lower() for e in main):
+            continue  # an English word or a name in L's text (see the module's docstring)
+        senses = [e for e in main if _usable(e, PIVOT)]
         pivots = list(dict.fromkeys(senses + [n for e in senses for n in english.neighbours(e)]))
         candidates, main_senses = [], {}
         for english_word in pivots:
