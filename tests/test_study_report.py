@@ -127,3 +127,13 @@ def test_study_md_shows_the_plots_the_page_embeds(tmp_path):
     assert len(files) == 6 and all((tmp_path / path).read_bytes().startswith(b"\x89PNG") for _, path in files)
     text = markdown(summary, files)
     assert all(f"![{title}]({path})" in text for title, path in files)
+
+
+def test_a_null_answer_names_its_largest_difference():
+    summary = _summary()
+    summary["comparisons"] = [{**row, "p_holm": 0.5} for row in summary["comparisons"]]
+    (sentence,) = answers(summary)
+    # clean +0.250 is the largest of the two averaged differences (robust: +0.125)
+    assert sentence.endswith("no difference is significant at 5% after Holm's correction (2 compared); the "
+                             "largest: mnli / standard vs none / standard, clean accuracy: +0.250 [+0.250, +0.250] "
+                             "(paired t (seeds), n=2, Holm p=0.5).")

@@ -2,9 +2,10 @@
 (code, machine and compute behind them), study.md (tables; plots in figures/) and study.html
 (one self-contained page, plots embedded as base64 PNG).
 
-The page opens with the answer, one sentence per question (intermediate training alone,
-robust training alone, both), then clean and robust accuracy per language, a heatmap of
-robust-accuracy differences from the baseline, PGD curves and generalized matrices.
+The page opens with the answer, one sentence per question (QUESTIONS: an intermediate stage,
+multilingual against English stage data, robust training, both, their interaction) and a table
+of every contrast, then clean and robust accuracy per language, a heatmap of robust-accuracy
+differences from the baseline, PGD curves and generalized matrices.
 """
 
 import base64
@@ -79,11 +80,12 @@ def answers(summary: dict) -> list[str]:
         if significant:
             named = "; ".join(_difference(r) for r in significant[:SHOWN])
             more = f"; and {len(significant) - SHOWN} more (answer table)" if len(significant) > SHOWN else ""
-            verdict = f"{len(significant)} of {len(mine)} differences are significant at 5% after Holm's correction: {named}{more}."
+            verdict = (f"{len(significant)} of {len(mine)} differences are significant at 5% after Holm's "
+                       f"correction: {named}{more}.")
         else:
             largest = max(mine, key=lambda r: abs(r["difference"]))
-            verdict = (f"none of {len(mine)} differences is significant at 5% after Holm's correction; the largest: "
-                       f"{_difference(largest)}.")
+            verdict = (f"no difference is significant at 5% after Holm's correction ({len(mine)} compared); the "
+                       f"largest: {_difference(largest)}.")
         sentences.append(f"{asked} {verdict}")
     return sentences or ["No comparison with the baseline yet: the baseline or the other cells have not finished."]
 
