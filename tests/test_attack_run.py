@@ -397,7 +397,8 @@ def test_precision_reaches_every_forward_pass_and_is_recorded(checkpoint, loaded
 
 
 def test_perturbations_measured_to_change_meaning_say_so():
-    from xrobust.attacks.recipes import CHANGES_MEANING, meaning_note
+    from xrobust.attacks.recipes import meaning_note
+    from xrobust.lexicon.synonym_sources import CHANGES_MEANING
 
     assert meaning_note("neighbors-greedy", ["de"]) == CHANGES_MEANING
     assert meaning_note("synonym-greedy", ["en", "de"], ("counter-fitted", "encoder-neighbours")) == \

@@ -189,6 +189,7 @@ def test_encoder_neighbours_in_smoothing_and_attacks_searches_the_checkpoint(che
     smoothing = json.loads((out / "metrics.json").read_text())["smoothing"]
     assert smoothing["synonym_sources"] == ["encoder-neighbours"]
     assert smoothing["synonym_tables"]["languages"]["de"]["encoder"] == str(checkpoint)
+    assert smoothing["meaning_note"].startswith("de: most substitutions from embedding neighbours change")
 
     rows = attack(checkpoint, tmp_path / "attack", "synonym-greedy", "de", "--synonym-source", "encoder-neighbours")
     config = json.loads((tmp_path / "attack" / "adversarial" / "synonym-greedy.config.json").read_text())
@@ -216,6 +217,7 @@ def test_rs_da_with_encoder_neighbours_records_the_starting_encoder(tiny_model_d
     recorded = json.loads((run / "config.json").read_text())["rs_da"]
     assert recorded["languages"]["de"]["source"] == "encoder-neighbours"
     assert recorded["languages"]["de"]["encoder"] == str(tiny_model_dir)
+    assert recorded["meaning_note"].startswith("de: most substitutions from embedding neighbours")
     (stage,) = recorded["stages"].values()
     assert stage["pawsx"]["de"]["perturbable"] == stage["pawsx"]["de"]["examples"] > 0
 

@@ -346,6 +346,8 @@ def _dispatch(args) -> int:
             if smoothing:
                 print(f"\nMajority vote over M={smoothing.copies} copies ({smoothing.kind}); unanimous votes: " +
                       ", ".join(f"{lang} {share:.1%}" for lang, share in metrics["unanimous"].items()))
+                if metrics["smoothing"].get("meaning_note"):
+                    print(f"Note: {metrics['smoothing']['meaning_note']}.")
         print(f"\nwritten to {out}")
         return 0
     if args.command == "quickstart":

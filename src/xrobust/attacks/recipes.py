@@ -25,7 +25,8 @@ from xrobust.attacks.transformations.neighbors import EmbeddingNeighbours
 from xrobust.attacks.transformations.synonym import SynonymSwap
 from xrobust.attacks.transformations.typo import Typos
 from xrobust.errors import UserError
-from xrobust.lexicon.synonym_sources import load_synonyms, parse_sources
+from xrobust.lexicon.synonym_sources import CHANGES_MEANING, load_synonyms, parse_sources
+from xrobust.lexicon.synonym_sources import meaning_note as source_meaning_note
 from xrobust.tasks import TaskSpec
 
 PGD_RECIPE = "embedding-pgd"
@@ -84,28 +85,15 @@ def _attack(inputs: RecipeInputs, transformation, search, meaning_guards: bool =
     return Attack(goal, transformation, _constraints(inputs, meaning_guards), search, inputs.query_budget)
 
 
-# Perturbations measured on a trained PAWS-X model to change a word's meaning more often than
-# not (docs/results/perturbation-validity.md: pivot agreement of their substitutions). Their
-# results carry this note wherever they are shown, so that nobody reads them as robustness to
-# meaning-preserving edits.
-CHANGES_MEANING = ("most substitutions from embedding neighbours change the word's meaning (measured: "
-                   "docs/results/perturbation-validity.md, pivot agreement); a success may be a changed label, "
-                   "so this robust accuracy understates robustness to meaning-preserving substitutions")
-
-
 def meaning_note(recipe: str, languages, synonym_sources: tuple[str, ...] = ("counter-fitted",)) -> str | None:
-    """CHANGES_MEANING for neighbors-greedy, and for the synonym recipes where a language's
-    synonyms come from encoder-neighbours (named); None where the perturbations were measured
-    to keep meaning or are not word substitutions."""
-    from xrobust.lexicon.synonym_sources import ENCODER_NEIGHBOURS, covering_source
-
+    """lexicon/synonym_sources.py's CHANGES_MEANING for neighbors-greedy (always embedding
+    neighbours) and for the synonym recipes where a language's synonyms come from
+    encoder-neighbours; None where the perturbations were measured to keep meaning or are not
+    word substitutions."""
     if recipe == "neighbors-greedy":
         return CHANGES_MEANING
     if recipe.startswith("synonym-"):
-        sources = parse_sources(synonym_sources)
-        affected = [lang for lang in languages if covering_source(sources, lang) == ENCODER_NEIGHBOURS]
-        if affected:
-            return f"{','.join(affected)}: {CHANGES_MEANING}"
+        return source_meaning_note(parse_sources(synonym_sources), languages)
     return None
 
 

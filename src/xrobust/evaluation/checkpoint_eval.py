@@ -24,6 +24,7 @@ from xrobust.evaluation.smoothed import evaluate_smoothed, smoothed_predict_shar
 from xrobust.evaluation.zero_shot import evaluate_languages
 from xrobust.lexicon.encoder_neighbours import NeighbourEncoder
 from xrobust.lexicon.synonym_sources import SynonymLexicon, check_covered, load_synonyms
+from xrobust.lexicon.synonym_sources import meaning_note as source_meaning_note
 from xrobust.lexicon.synonyms import default_synonyms_path
 from xrobust.results.plots import accuracy_plot
 from xrobust.results.rundir import environment, read_json, write_json
@@ -76,7 +77,9 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
     }
     if smoothing:
         about["smoothing"] = {**asdict(smoothing), "synonyms": synonyms if smoothing.kind == "synonyms" else None,
-                              "synonym_tables": table.describe() if table else None}
+                              "synonym_tables": table.describe() if table else None,
+                              "meaning_note": source_meaning_note(smoothing.synonym_sources, chosen)
+                              if smoothing.kind == "synonyms" else None}
     if processes.is_main:
         write_json(out / EVALUATE_JSON, {
             "settings": {"checkpoint": checkpoint, "task": task_name, "split": split, "languages": list(chosen),

@@ -105,6 +105,24 @@ class SynonymLexicon:
         return {"sources": list(self.sources), "languages": {lang: t.record() for lang, t in sorted(self.tables.items())}}
 
 
+# Embedding neighbours were measured on a trained PAWS-X model to change a word's meaning more
+# often than not (docs/results/perturbation-validity.md: pivot agreement of their
+# substitutions). Results under them carry this note wherever they are shown (attacks,
+# smoothed evaluation, the study report), so that nobody reads them as robustness to
+# meaning-preserving edits.
+CHANGES_MEANING = ("most substitutions from embedding neighbours change the word's meaning (measured: "
+                   "docs/results/perturbation-validity.md, pivot agreement); an attack's success or a vote under "
+                   "them may reflect a changed meaning, so they understate robustness to meaning-preserving "
+                   "substitutions")
+
+
+def meaning_note(sources: tuple[str, ...], languages, counter_fitted_file: Path | None = None) -> str | None:
+    """CHANGES_MEANING, naming the languages whose synonyms come from encoder-neighbours; None
+    when no language's do."""
+    affected = [lang for lang in languages if covering_source(sources, lang, counter_fitted_file) == ENCODER_NEIGHBOURS]
+    return f"{','.join(affected)}: {CHANGES_MEANING}" if affected else None
+
+
 def resources_root() -> Path:
     root = os.environ.get("XROBUST_RESOURCES")
     if not root:

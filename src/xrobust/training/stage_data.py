@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xrobust.errors import UserError
-from xrobust.lexicon.synonym_sources import SynonymLexicon, load_synonyms
+from xrobust.lexicon.synonym_sources import SynonymLexicon, load_synonyms, meaning_note
 from xrobust.progress import say
 from xrobust.results.rundir import file_sha256
 from xrobust.tasks import Example, evenly_spaced, get_task, load_examples
@@ -108,7 +108,10 @@ def rs_da_synonyms(config: TrainConfig, data: RunData) -> tuple[SynonymLexicon, 
     if uncovered:
         say(f"rs-da: no synonym source among {','.join(config.synonym_source)} covers {','.join(uncovered)}; "
             "those pairs train unperturbed (counts per language in config.json, rs_da)")
-    return synonyms, {**synonyms.describe(), "uncovered_languages": uncovered, "stages": stages}
+    note = meaning_note(tuple(config.synonym_source), languages)
+    if note:
+        say(f"rs-da: {note}")
+    return synonyms, {**synonyms.describe(), "uncovered_languages": uncovered, "stages": stages, "meaning_note": note}
 
 
 def _rows_used(source: TrainingSource, train: list) -> dict:
