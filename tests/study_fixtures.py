@@ -60,10 +60,11 @@ def one_torch_thread():
 
 
 # Left out when two runs of one study are compared: they measure the run, not its results.
-# (`created` is a timestamp; `config_sha256` hashes an intermediate run's config.json, which
-# holds that timestamp and absolute paths.)
+# (`created` and `finished` are timestamps; `config_sha256` hashes an intermediate run's
+# config.json, which holds that timestamp and absolute paths; provenance.json sums times.)
 NOT_RESULTS = frozenset({"seconds", "eval_seconds", "train_seconds", "eval_examples_per_second",
-                         "train_examples_per_second", "created", "config_sha256"})
+                         "train_examples_per_second", "created", "finished", "config_sha256"})
+NOT_RESULT_FILES = frozenset({"tokenizer.json", "provenance.json"})  # tokenizer.json: 17 MB, the input's copy
 
 
 def study_records(study: Path, root: Path) -> dict[str, object]:
@@ -74,8 +75,8 @@ def study_records(study: Path, root: Path) -> dict[str, object]:
     records = {}
     for path in sorted(study.rglob("*.json*")):
         relative = path.relative_to(study)
-        if relative.parts[0] == ".study" or path.suffix not in (".json", ".jsonl") or path.name == "tokenizer.json":
-            continue  # tokenizer.json: a 17 MB copy of the input tokenizer in every checkpoint
+        if relative.parts[0] == ".study" or path.suffix not in (".json", ".jsonl") or path.name in NOT_RESULT_FILES:
+            continue
         text = path.read_text(encoding="utf-8").replace(str(root), "<root>")
         lines = [text] if path.suffix == ".json" else [line for line in text.splitlines() if line.strip()]
         records[str(relative)] = [_results_only(json.loads(line)) for line in lines]

@@ -27,7 +27,8 @@ from xrobust.encoders.processes import Processes
 
 TESTS = Path(__file__).resolve().parent
 WEIGHT_TOLERANCE = 1e-6  # max |difference| of any weight: the processes' gradients are summed in another order
-TIMINGS = {"seconds", "eval_seconds", "eval_examples_per_second", "train_seconds", "train_examples_per_second"}
+TIMINGS = {"seconds", "eval_seconds", "eval_examples_per_second", "train_seconds", "train_examples_per_second",
+           "finished"}  # robustness.json: when each recipe's attack finished
 
 
 def two_processes(*commands: list[str], wait: bool = True, log: Path | None = None):
