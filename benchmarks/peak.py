@@ -24,7 +24,7 @@ import time
 import torch
 
 from xrobust.encoders.classifier import PairClassifier
-from xrobust.encoders.devices import read_cpu_flags
+from xrobust.results.machine import read_cpu_flags
 from xrobust.encoders.loading import load_encoder, resolve_encoder
 from xrobust.encoders.pairs import collate, encode_pairs
 from xrobust.tasks import get_task, load_examples

