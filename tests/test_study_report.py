@@ -137,3 +137,13 @@ def test_a_null_answer_names_its_largest_difference():
     assert sentence.endswith("no difference is significant at 5% after Holm's correction (2 compared); the "
                              "largest: mnli / standard vs none / standard, clean accuracy: +0.250 [+0.250, +0.250] "
                              "(paired t (seeds), n=2, Holm p=0.5).")
+
+
+def test_pgd_and_generalized_tables_summarise_the_curves_and_matrices():
+    table = markdown(_summary())
+    # PGD: accuracy 0.75 at eps 0 and 0.25 * (1 + shift) at eps 0.5 in both languages
+    assert "| condition | method | eps 0 | eps 0.5 |" in table
+    assert "| none | standard | 0.750 | 0.250 |" in table and "| mnli | standard | 0.750 | 0.500 |" in table
+    # generalized: diagonal (0.75 + 0.25 + 0.25 * shift) / 2, off-diagonal 0.5
+    assert "| none | standard | 0.500 | 0.500 | +0.000 |" in table
+    assert "| mnli | standard | 0.625 | 0.500 | -0.125 |" in table

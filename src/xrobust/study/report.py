@@ -5,7 +5,8 @@
 The page opens with the answer, one sentence per question (QUESTIONS: an intermediate stage,
 multilingual against English stage data, robust training, both, their interaction) and a table
 of every contrast, then clean and robust accuracy per language, a heatmap of robust-accuracy
-differences from the baseline, PGD curves and generalized matrices.
+differences from the baseline, PGD curves and generalized matrices (each also summarised in a
+table: accuracy per eps; same-language against mixed-language pairs).
 """
 
 import base64
@@ -169,6 +170,21 @@ def _tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                          *(f"{_number(g['attacks'][recipe][lang]['attack_success_rate'])} / "
                            f"{_number(g['attacks'][recipe][lang]['mean_words_perturbed'])}" for lang in languages)]
                         for g in groups]))
+    pgd = [g for g in summary["groups"] if g.get("pgd")]
+    if pgd:
+        eps = next(iter(pgd[0]["pgd"].values()))["eps"]
+        tables.append(("Embedding PGD: accuracy at each eps (L2 radius per token), mean over languages and seeds",
+                       ["condition", "method", *(f"eps {e:g}" for e in eps)],
+                       [[g["condition"], g["method"], *(_number(a) for a in _pgd_mean(g["pgd"]))] for g in pgd]))
+    generalized = [g for g in summary["groups"] if g.get("generalized")]
+    if generalized:
+        rows = []
+        for g in generalized:
+            same, mixed = _generalized_means(g["generalized"])
+            rows.append([g["condition"], g["method"], _number(same), _number(mixed), _signed(mixed - same)])
+        tables.append(("Generalized: mean accuracy of same-language pairs (the matrix's diagonal) and of "
+                       "mixed-language pairs (sentence1 and sentence2 in different languages), mean over seeds",
+                       ["condition", "method", "same language", "mixed languages", "mixed - same"], rows))
     if summary["comparisons"]:
         tables.append(("Contrasts: differences from the baseline, between conditions that differ only in "
                        "languages, and interactions (Holm-corrected within each metric)",
@@ -178,6 +194,19 @@ def _tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                          f"{_signed(r['difference'])} {_interval(r['ci95'])}", r["test"], str(r["n"]),
                          f"{r['p']:.3g}", f"{r['p_holm']:.3g}"] for r in summary["comparisons"]]))
     return tables
+
+
+def _pgd_mean(curves: dict[str, dict]) -> list[float]:
+    """Accuracy per eps, averaged over the languages of a group's PGD curves."""
+    per_language = [curve["accuracy"] for curve in curves.values()]
+    return [sum(values) / len(values) for values in zip(*per_language)]
+
+
+def _generalized_means(matrix: dict[str, dict[str, float]]) -> tuple[float, float]:
+    """(mean of the diagonal, mean off the diagonal) of a sentence1 x sentence2 accuracy matrix."""
+    same = [row[a] for a, row in matrix.items()]
+    mixed = [value for a, row in matrix.items() for b, value in row.items() if b != a]
+    return sum(same) / len(same), sum(mixed) / len(mixed)
 
 
 def markdown(summary: dict, figure_files: list[tuple[str, str]] = ()) -> str:
@@ -279,7 +308,7 @@ def figures(summary: dict) -> list[tuple[str, str]]:
         figure, axis = plt.subplots(figsize=(7, 3.6))
         for group in pgd:
             curves = list(group["pgd"].values())
-            axis.plot(curves[0]["eps"], np.mean([c["accuracy"] for c in curves], axis=0), marker="o",
+            axis.plot(curves[0]["eps"], _pgd_mean(group["pgd"]), marker="o",
                       label=f"{group['condition']} / {group['method']}")
         axis.set_xlabel("eps (L2 radius per token)")
         axis.set_ylabel("accuracy, mean over languages")
