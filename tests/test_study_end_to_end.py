@@ -40,7 +40,8 @@ def test_smoke_study_runs_end_to_end(smoke_study, capsys):
     status = capsys.readouterr().out
     assert "26 units: 26 done, 0 running, 0 failed, 0 left" in status
     summary = (study / "study.json").read_text()
-    assert '"cells_done": 6' in summary
+    assert '"cells_done": 6' in summary and '"attacks_done": 12' in summary and '"generalized_done": 6' in summary
+    assert "6 of 6 cells, 12 of 12 attacks and 6 of 6 generalized matrices finished" in (study / "study.md").read_text()
     for name in ("study.md", "study.html"):
         assert (study / name).stat().st_size > 1000
     cell = study / "cells" / "mnli" / "rs-da" / "s42"

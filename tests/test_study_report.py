@@ -147,3 +147,10 @@ def test_pgd_and_generalized_tables_summarise_the_curves_and_matrices():
     # generalized: diagonal (0.75 + 0.25 + 0.25 * shift) / 2, off-diagonal 0.5
     assert "| none | standard | 0.500 | 0.500 | +0.000 |" in table
     assert "| mnli | standard | 0.625 | 0.500 | -0.125 |" in table
+
+
+def test_the_report_says_how_much_has_finished():
+    # 4 of the smoke spec's 12 cells (3 conditions x 2 methods x 2 seeds), each with its
+    # typo-greedy attack and PGD curve (2 of its 2 attacks) and its generalized matrix
+    assert markdown(_summary()).splitlines()[2].startswith(
+        "4 of 12 cells, 8 of 24 attacks and 4 of 12 generalized matrices finished; baseline none / standard.")

@@ -37,8 +37,18 @@ def write_report(spec: StudySpec, study_dir: Path) -> str:
     rendered = figures(shown)
     write_text(study_dir / "study.md", markdown(shown, _write_figures(study_dir / FIGURES, rendered)))
     write_text(study_dir / "study.html", page(shown, rendered))
-    return (f"report ({summary['cells_done']} of {summary['cells_planned']} cells finished) written to "
+    return (f"report ({progress(summary)}) written to "
             f"{study_dir / 'study.md'}, study.html, study.json, provenance.json, {FIGURES}/")
+
+
+def progress(summary: dict) -> str:
+    """What has finished: "24 of 24 cells, 10 of 96 attacks and 3 of 24 generalized matrices finished"."""
+    parts = [f"{summary['cells_done']} of {summary['cells_planned']} cells"]
+    if summary.get("attacks_planned"):
+        parts.append(f"{summary['attacks_done']} of {summary['attacks_planned']} attacks")
+    if summary.get("generalized_planned"):
+        parts.append(f"{summary['generalized_done']} of {summary['generalized_planned']} generalized matrices")
+    return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + " finished"
 
 
 def _write_figures(folder: Path, rendered: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -212,8 +222,8 @@ def _generalized_means(matrix: dict[str, dict[str, float]]) -> tuple[float, floa
 def markdown(summary: dict, figure_files: list[tuple[str, str]] = ()) -> str:
     """The report as Markdown; `figure_files`: (title, relative path) of the plots to show."""
     lines = [f"# Study {summary['study']}: {summary['task']} ({summary['split']})", "",
-             f"{summary['cells_done']} of {summary['cells_planned']} cells finished; baseline "
-             f"{summary['baseline']['condition']} / {summary['baseline']['method']}.", ""]
+             f"{progress(summary)}; baseline {summary['baseline']['condition']} / "
+             f"{summary['baseline']['method']}.", ""]
     lines += [f"- {sentence}" for sentence in answers(summary)] + [""]
     for title, path in figure_files:
         lines += [f"## {title}", "", f"![{title}]({path})", ""]
@@ -246,8 +256,8 @@ def made_with(summary: dict) -> list[str]:
 def page(summary: dict, rendered: list[tuple[str, str]] | None = None) -> str:
     """One self-contained HTML page; `rendered`: figures(summary), if already drawn."""
     parts = [f"<h1>Study {html.escape(summary['study'])}: {summary['task']} ({summary['split']})</h1>",
-             f"<p>{summary['cells_done']} of {summary['cells_planned']} cells finished; baseline "
-             f"{html.escape(summary['baseline']['condition'])} / {html.escape(summary['baseline']['method'])}.</p>",
+             f"<p>{html.escape(progress(summary))}; baseline {html.escape(summary['baseline']['condition'])} / "
+             f"{html.escape(summary['baseline']['method'])}.</p>",
              "<h2>Answer</h2><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in answers(summary)) + "</ul>"]
     for title, figure in (figures(summary) if rendered is None else rendered):
         parts.append(f"<h2>{html.escape(title)}</h2><img alt=\"{html.escape(title)}\" "

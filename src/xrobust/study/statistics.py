@@ -126,10 +126,15 @@ def summarise_study(spec: StudySpec, cells: list[CellResult]) -> dict:
             mine = [c for c in cells if (c.condition, c.method) == (condition.name, method.label)]
             if mine:
                 groups.append(_group(spec, condition.name, method.label, mine))
+    planned = len(spec.conditions) * len(spec.methods) * len(spec.seeds)
     return _rounded({"study": spec.name, "task": spec.task, "split": spec.evaluation.split,
                      "baseline": {"condition": spec.baseline[0], "method": spec.baseline[1]},
-                     "seeds": list(spec.seeds), "cells_done": len(cells),
-                     "cells_planned": len(spec.conditions) * len(spec.methods) * len(spec.seeds),
+                     "seeds": list(spec.seeds), "cells_done": len(cells), "cells_planned": planned,
+                     # an unfinished study's figures may rest on fewer attacked cells than trained ones
+                     "attacks_done": sum(len(c.robust) + bool(c.pgd) for c in cells),
+                     "attacks_planned": planned * len(spec.attacks),
+                     "generalized_done": sum(c.generalized is not None for c in cells),
+                     "generalized_planned": planned if spec.evaluation.generalized else 0,
                      "groups": groups, "comparisons": compare(spec, cells)})
 
 
