@@ -253,6 +253,30 @@ def test_embedding_pgd_curve_starts_at_clean_accuracy_and_falls(checkpoint, load
     assert curves["en"]["accuracy"][2] == 0.0  # eps 5 is ~50x the tiny model's token norm
 
 
+def test_embedding_pgd_resumes_from_the_languages_it_finished(checkpoint, tiny_data, tmp_path, monkeypatch, capsys):
+    from xrobust.attacks import runner
+
+    out = tmp_path / "out"
+    options = ("--recipe", "embedding-pgd", "--languages", "en,de", "--eps", "0,0.5", "--pgd-steps", "2")
+    assert attack(checkpoint, tiny_data, out, *options) == 0
+    first = json.loads((out / "robustness.json").read_text())["recipes"]["embedding-pgd"]["languages"]
+    # killed before German's curve was written: English's is on disk, nothing else
+    (out / "robustness.json").unlink()
+    (out / "adversarial" / "embedding-pgd-de.json").unlink()
+    attacked = []
+    real = runner.pgd_accuracy_curve
+    monkeypatch.setattr(runner, "pgd_accuracy_curve", lambda *a, **k: attacked.append(k["desc"]) or real(*a, **k))
+    assert attack(checkpoint, tiny_data, out, *options) == 0
+    assert attacked == ["embedding-pgd de"]
+    again = json.loads((out / "robustness.json").read_text())["recipes"]["embedding-pgd"]["languages"]
+    without_time = lambda curves: {lang: {k: v for k, v in c.items() if k != "seconds"} for lang, c in curves.items()}
+    assert without_time(again) == without_time(first) and again["en"] == first["en"]
+    # another eps list is another attack: refused in this folder, before anything runs
+    assert attack(checkpoint, tiny_data, out, "--recipe", "embedding-pgd", "--languages", "en", "--eps", "0,1",
+                  "--pgd-steps", "2") == 2
+    assert "other settings (eps)" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--recipe", "synonym-greedy", "--languages", "de"],
      "no synonym source covers de (muse-pivot or encoder-neighbours covers it"),

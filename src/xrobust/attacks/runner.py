@@ -86,10 +86,11 @@ def run_attack(config: AttackConfig) -> tuple[dict, Path, str]:
     processes = current_processes()
     folder, run_dir = resolve_checkpoint(config.checkpoint)
     out = config.output_folder(folder, run_dir)
-    if config.recipe != PGD_RECIPE:
-        settings_file = out / "adversarial" / f"{config.recipe}.config.json"
-        config = _keep_recorded_precision(settings_file, config)  # before the check writes a new file
-        processes.on_main(lambda: _check_same_settings(settings_file, config))
+    # every recipe keeps its partial results in adversarial/ (word attacks: a line per example;
+    # PGD: a curve per language), so the same command resumes after a crash
+    settings_file = out / "adversarial" / f"{config.recipe}.config.json"
+    config = _keep_recorded_precision(settings_file, config)  # before the check writes a new file
+    processes.on_main(lambda: _check_same_settings(settings_file, config))
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     model, tokenizer, head_config = load_classifier(folder)
@@ -101,7 +102,7 @@ def run_attack(config: AttackConfig) -> tuple[dict, Path, str]:
     for language in config.languages:
         examples[language], skipped[language] = _load_pairs(config, task, language)
     if config.recipe == PGD_RECIPE:
-        entry = _run_pgd(config, model, tokenizer, task, head, examples, processes, precision.autocast_dtype)
+        entry = _run_pgd(config, model, tokenizer, task, head, examples, out, processes, precision.autocast_dtype)
         table = pgd_table(entry["languages"])
     else:
         entry = _run_word_attack(config, model, tokenizer, task, head, examples, out, processes,
@@ -285,11 +286,20 @@ def merge_process_rows(path: Path, order: dict[str, int]) -> list[dict]:
     return rows
 
 
-def _run_pgd(config, model, tokenizer, task, head, examples, processes: Processes = Processes(),
+def _run_pgd(config, model, tokenizer, task, head, examples, out: Path, processes: Processes = Processes(),
              autocast_dtype=None) -> dict:
+    """A curve per language, each written to adversarial/embedding-pgd-<language>.json when it is
+    done: a resumed attack reuses the curves of the languages it finished (same settings, the
+    settings file says; same rows, the file's ids say)."""
     special = set(tokenizer.all_special_ids)
     curves = {}
     for language, pairs in examples.items():
+        path = out / "adversarial" / f"{PGD_RECIPE}-{language}.json"
+        ids = [e.id for e in pairs]
+        saved = read_json(path) if path.is_file() else None
+        if saved and saved["ids"] == ids:
+            curves[language] = saved["curve"]
+            continue
         start = time.perf_counter()
         encoded = encode_pairs(tokenizer, pairs, task, config.max_length)
         if processes.distributed:
@@ -300,6 +310,8 @@ def _run_pgd(config, model, tokenizer, task, head, examples, processes: Processe
                                                   config.pgd_steps, config.batch_size,
                                                   desc=f"embedding-pgd {language}", autocast_dtype=autocast_dtype)
         curves[language]["seconds"] = round(time.perf_counter() - start, 2)
+        curve = curves[language]
+        processes.on_main(lambda: write_json(path, {"ids": ids, "curve": curve}))
     return {"config": _jsonable(config), "languages": curves}
 
 
