@@ -126,3 +126,11 @@ def plot_heatmap(result: GeneralizedResult, path: Path, title: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def same_and_mixed(accuracy: dict[str, dict[str, float]]) -> tuple[float, float]:
+    """(mean of the diagonal: zero-shot pairs, mean off it: sentence1 and sentence2 in different
+    languages; nan for a one-language matrix) of a generalized.json accuracy matrix."""
+    same = [row[a] for a, row in accuracy.items()]
+    mixed = [value for a, row in accuracy.items() for b, value in row.items() if b != a]
+    return sum(same) / len(same), sum(mixed) / len(mixed) if mixed else float("nan")

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xrobust.errors import UserError
+from xrobust.evaluation.generalized import same_and_mixed
 from xrobust.results.lineage import InheritedStage, base_model, inherited_stages, intermediate_condition, pairing_seeds
 from xrobust.results.rundir import read_json
 from xrobust.robust.objectives import OBJECTIVES, method_options
@@ -133,11 +134,8 @@ def _generalized_summary(path: Path, metrics: dict) -> dict | None:
         raise UserError(f"{path}: several generalized.json for {metrics['task']}/{metrics['split']} "
                         f"({', '.join(str(p.relative_to(path)) for p in found)}); keep one")
     accuracy = read_json(found[0])["accuracy"]
-    languages = list(accuracy)
-    same = [accuracy[a][a] for a in languages]
-    mixed = [accuracy[a][b] for a in languages for b in languages if a != b]
-    return {"same": sum(same) / len(same), "mixed": sum(mixed) / len(mixed) if mixed else float("nan"),
-            "languages": languages}
+    same, mixed = same_and_mixed(accuracy)
+    return {"same": same, "mixed": mixed, "languages": list(accuracy)}
 
 
 def group_runs(runs: list[RunResult]) -> list[Group]:

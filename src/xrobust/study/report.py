@@ -15,6 +15,7 @@ import io
 import re
 from pathlib import Path
 
+from xrobust.evaluation.generalized import same_and_mixed
 from xrobust.results.rundir import write_json, write_text
 from xrobust.study.collect import load_cells
 from xrobust.study.provenance import provenance
@@ -190,7 +191,7 @@ def _tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     if generalized:
         rows = []
         for g in generalized:
-            same, mixed = _generalized_means(g["generalized"])
+            same, mixed = same_and_mixed(g["generalized"])
             rows.append([g["condition"], g["method"], _number(same), _number(mixed), _signed(mixed - same)])
         tables.append(("Generalized: mean accuracy of same-language pairs (the matrix's diagonal) and of "
                        "mixed-language pairs (sentence1 and sentence2 in different languages), mean over seeds",
@@ -210,13 +211,6 @@ def _pgd_mean(curves: dict[str, dict]) -> list[float]:
     """Accuracy per eps, averaged over the languages of a group's PGD curves."""
     per_language = [curve["accuracy"] for curve in curves.values()]
     return [sum(values) / len(values) for values in zip(*per_language)]
-
-
-def _generalized_means(matrix: dict[str, dict[str, float]]) -> tuple[float, float]:
-    """(mean of the diagonal, mean off the diagonal) of a sentence1 x sentence2 accuracy matrix."""
-    same = [row[a] for a, row in matrix.items()]
-    mixed = [value for a, row in matrix.items() for b, value in row.items() if b != a]
-    return sum(same) / len(same), sum(mixed) / len(mixed)
 
 
 def markdown(summary: dict, figure_files: list[tuple[str, str]] = ()) -> str:
@@ -317,8 +311,7 @@ def figures(summary: dict) -> list[tuple[str, str]]:
     if pgd:
         figure, axis = plt.subplots(figsize=(7, 3.6))
         for group in pgd:
-            curves = list(group["pgd"].values())
-            axis.plot(curves[0]["eps"], _pgd_mean(group["pgd"]), marker="o",
+            axis.plot(next(iter(group["pgd"].values()))["eps"], _pgd_mean(group["pgd"]), marker="o",
                       label=f"{group['condition']} / {group['method']}")
         axis.set_xlabel("eps (L2 radius per token)")
         axis.set_ylabel("accuracy, mean over languages")
