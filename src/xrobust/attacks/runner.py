@@ -94,8 +94,9 @@ def run_attack(config: AttackConfig) -> tuple[dict, Path, str]:
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     model, tokenizer, head_config = load_classifier(folder)
-    if processes.distributed:  # one process attacks on the CPU, as it always has
-        model.to(processes.device)
+    # this process's device: the GPU where there is one (under a launcher, the one Accelerate gives
+    # it), else the CPU; a single process once stayed on the CPU even beside a GPU
+    model.to(processes.device)
     head = pick_head(head_config, config.task)
     precision = resolve_precision(config.precision, next(model.parameters()).device)
     examples, skipped = {}, {}

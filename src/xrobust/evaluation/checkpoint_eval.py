@@ -54,8 +54,9 @@ def evaluate_checkpoint(checkpoint: str, task_name: str, split: str, languages: 
     model, tokenizer, head_config = load_classifier(folder)
     if table is not None:  # encoder-neighbours searches this checkpoint's input embeddings
         table = table(NeighbourEncoder(str(folder), tokenizer, model.word_embeddings().weight))
-    if processes.distributed:  # one process evaluates on the CPU, as it always has
-        model.to(processes.device)
+    # this process's device: the GPU where there is one (under a launcher, the one Accelerate gives
+    # it), else the CPU; a single process once stayed on the CPU even beside a GPU
+    model.to(processes.device)
     used = resolve_precision(precision, next(model.parameters()).device)
     head = pick_head(head_config, task_name)
     if head != task_name:  # the model's head is named after the task it was trained on

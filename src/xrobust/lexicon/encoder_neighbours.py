@@ -41,7 +41,8 @@ class EmbeddingNeighbours:
         language -> its words (most frequent first). Each language's index is built on its
         first look-up (a second or two for 60,000 words), so languages never asked cost nothing."""
         self.tokenizer = tokenizer
-        self.embeddings = embeddings.detach().float()
+        # on the CPU whatever the model's device: look-ups build their index tensors there
+        self.embeddings = embeddings.detach().float().cpu()
         self.vocabularies = vocabularies
         self.max_candidates = max_candidates
         self.character_languages = frozenset(character_languages)
