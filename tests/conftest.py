@@ -16,6 +16,17 @@ def pytest_configure(config):
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 
+@pytest.fixture
+def device_moves(monkeypatch) -> list:
+    """The devices every PairClassifier is moved to (`.to(...)`) from now on, in order."""
+    from xrobust.encoders.classifier import PairClassifier
+
+    moves, real_to = [], PairClassifier.to
+    monkeypatch.setattr(PairClassifier, "to",
+                        lambda self, *a, **k: moves.append(a[0] if a else k) or real_to(self, *a, **k))
+    return moves
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A 2-layer BERT (hidden 32) with the real multilingual-e5 tokenizer: real tokens, fast."""

@@ -395,17 +395,13 @@ def test_attacks_batched_across_examples_match_one_example_at_a_time(checkpoint,
     assert len(passes[1]) < 0.6 * len(passes[0])
 
 
-def test_one_process_attacks_on_its_device(checkpoint, tiny_data, tmp_path, monkeypatch):
+def test_one_process_attacks_on_its_device(checkpoint, tiny_data, tmp_path, device_moves):
     """A single `xrobust attack` moves the model to the device its process has (the GPU where
     there is one): it once stayed on the CPU beside an idle GPU (seen on an H200)."""
     from xrobust.encoders.processes import current_processes
 
-    moved = []
-    real_to = PairClassifier.to
-    monkeypatch.setattr(PairClassifier, "to",
-                        lambda self, *a, **k: moved.append(a[0] if a else k) or real_to(self, *a, **k))
     assert attack(checkpoint, tiny_data, tmp_path / "out", "--recipe", "typo-greedy", "--languages", "en") == 0
-    assert moved == [current_processes().device]
+    assert device_moves == [current_processes().device]
 
 
 def test_precision_reaches_every_forward_pass_and_is_recorded(checkpoint, loaded, tiny_data, tmp_path, monkeypatch):
