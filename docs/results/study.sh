@@ -6,6 +6,7 @@
 # lines. Run from the repository root; needs XROBUST_DATA and XROBUST_RESOURCES (see README).
 # Many hours on 2 CPU cores (docs/results/study.md says how many); an interrupted run
 # resumes where it stopped when started again (RUN=... must name the same folder).
+# OUT=... publishes into another folder; SPLICE=0 leaves docs/results/study.md alone.
 set -euo pipefail
 RUN=${RUN:-runs/ir}
 WORKERS=${WORKERS:-2}  # one unit per worker; each gets cores / WORKERS torch threads
@@ -20,11 +21,16 @@ else
 fi
 xrobust study --output-dir "$RUN" --status | sed -n 1p  # sed reads it all: no broken pipe under pipefail
 
-OUT=docs/results/study
+OUT=${OUT:-docs/results/study}
 rm -rf "$OUT"
 mkdir -p "$OUT/figures"
 cp "$RUN"/study.json "$RUN"/provenance.json "$RUN"/study.md "$OUT"/
 cp "$RUN"/figures/*.png "$OUT"/figures/
+
+if [ "${SPLICE:-1}" = 0 ]; then
+  echo "published to $OUT"
+  exit 0
+fi
 
 # The generated report (its answer sentences, figures and tables, all from study.json) goes into
 # study.md between the two marker lines; the hand-written text around them stays.
