@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from xrobust.study.collect import CellResult
+from xrobust.errors import UserError
+from xrobust.study.collect import CellResult, _jsonl
 from xrobust.study.report import answers, markdown, page
 from xrobust.study.spec import load_spec
 from xrobust.study.statistics import summarise_study
@@ -154,3 +155,16 @@ def test_the_report_says_how_much_has_finished():
     # typo-greedy attack and PGD curve (2 of its 2 attacks) and its generalized matrix
     assert markdown(_summary()).splitlines()[2].startswith(
         "4 of 12 cells, 8 of 24 attacks and 4 of 12 generalized matrices finished; baseline none / standard.")
+
+
+def test_a_missing_or_broken_unit_file_is_a_one_line_error(tmp_path):
+    # a study folder copied without its predictions: the cell is done, its rows are not there
+    missing = tmp_path / "predictions" / "dev-en.jsonl"
+    with pytest.raises(UserError, match=r"dev-en\.jsonl: no such file, though its unit has finished"):
+        _jsonl(missing)
+    broken = tmp_path / "dev-de.jsonl"
+    broken.write_text('{"id": "dev-1", "correct": true}\n{"id": "dev-2", \n', encoding="utf-8")
+    with pytest.raises(UserError, match=r"dev-de\.jsonl:2: not valid JSON"):
+        _jsonl(broken)
+    broken.write_text('{"id": "dev-1", "correct": true}\n\n', encoding="utf-8")
+    assert _jsonl(broken) == [{"id": "dev-1", "correct": True}]

@@ -80,7 +80,21 @@ def _load_cell(spec: StudySpec, study_dir: Path, cell: Unit, finished: list[Unit
 
 
 def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The rows of a unit's JSON-lines file; a missing or broken one is a one-line error: its
+    unit counts as done (its result file is there), so the report cannot be made without it."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file, though its unit has finished (a copied or pruned study "
+                        "folder?); delete the unit's result file to run it again") from None
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise UserError(f"{path}:{number}: not valid JSON ({err.msg})") from None
+    return rows
 
 
 def expected_lineage(condition: Condition, seed: int) -> tuple[str, list[dict]]:
