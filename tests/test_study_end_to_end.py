@@ -13,8 +13,7 @@ import pytest
 from study_fixtures import (RESOURCES, SMOKE_UNITS, one_torch_thread, smoke_arguments, study_records,
                             subprocess_env, write_smoke_data)
 from xrobust.cli import main
-from xrobust.results.rundir import read_json
-from xrobust.study.collect import _jsonl as read_jsonl
+from xrobust.results.rundir import read_json, read_jsonl
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from xrobust.errors import UserError
-from xrobust.study.collect import CellResult, _jsonl
+from xrobust.results.rundir import read_jsonl
+from xrobust.study.collect import CellResult
 from xrobust.study.report import answers, markdown, page
 from xrobust.study.spec import load_spec
 from xrobust.study.statistics import summarise_study
@@ -160,11 +161,11 @@ def test_the_report_says_how_much_has_finished():
 def test_a_missing_or_broken_unit_file_is_a_one_line_error(tmp_path):
     # a study folder copied without its predictions: the cell is done, its rows are not there
     missing = tmp_path / "predictions" / "dev-en.jsonl"
-    with pytest.raises(UserError, match=r"dev-en\.jsonl: no such file, though its unit has finished"):
-        _jsonl(missing)
+    with pytest.raises(UserError, match=r"dev-en\.jsonl: no such file"):
+        read_jsonl(missing)
     broken = tmp_path / "dev-de.jsonl"
     broken.write_text('{"id": "dev-1", "correct": true}\n{"id": "dev-2", \n', encoding="utf-8")
     with pytest.raises(UserError, match=r"dev-de\.jsonl:2: not valid JSON"):
-        _jsonl(broken)
+        read_jsonl(broken)
     broken.write_text('{"id": "dev-1", "correct": true}\n\n', encoding="utf-8")
-    assert _jsonl(broken) == [{"id": "dev-1", "correct": True}]
+    assert read_jsonl(broken) == [{"id": "dev-1", "correct": True}]

@@ -38,22 +38,24 @@ for seed in $SEEDS; do
 done
 mkdir -p "$OUT/study" && tar -C "$OUT/study" -xJf docs/results/study/units.tar.xz
 python3 - "$OUT" $SEEDS <<'PY'
-import json, sys
+import sys
+from pathlib import Path
+
 import numpy as np
-from scipy import stats
+from xrobust.results.rundir import read_json
+from xrobust.study.statistics import paired_by_seed
 out, seeds = sys.argv[1], sys.argv[2:]
 languages = ["en", "de", "es", "fr", "ja", "ko", "zh"]
 def accuracy(path):
-    found = json.load(open(path))["accuracy"]
+    found = read_json(Path(path))["accuracy"]
     return {**{l: found[l] for l in languages}, "average": float(np.mean([found[l] for l in languages]))}
 per_pair = [accuracy(f"{out}/per-pair-s{s}/evaluations/pawsx-dev/metrics.json") for s in seeds]
 standard = [accuracy(f"{out}/study/cells/none/standard/s{s}/metrics.json") for s in seeds]
 print(f"clean zero-shot accuracy, rs-da per-pair minus the study's none / standard, paired by seed (n={len(seeds)}),"
       " 95% t-interval, uncorrected p")
 for language in languages + ["average"]:
-    a = np.array([r[language] for r in per_pair]); b = np.array([r[language] for r in standard])
-    d = a - b
-    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
-    print(f"{language}: {a.mean():.3f} vs {b.mean():.3f}: {d.mean():+.3f} [{d.mean() - half:+.3f}, "
-          f"{d.mean() + half:+.3f}] p={stats.ttest_rel(a, b).pvalue:.3f}")
+    a, b = [r[language] for r in per_pair], [r[language] for r in standard]
+    d = paired_by_seed(a, b)
+    print(f"{language}: {np.mean(a):.3f} vs {np.mean(b):.3f}: {d.difference:+.3f} [{d.ci95[0]:+.3f}, {d.ci95[1]:+.3f}] "
+          f"p={d.p:.3f}")
 PY

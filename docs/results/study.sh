@@ -7,7 +7,7 @@
 # Many hours on 2 CPU cores (docs/results/study.md says how many); an interrupted run
 # resumes where it stopped when started again (RUN=... must name the same folder).
 # OUT=... publishes into another folder; SPLICE=0 leaves docs/results/study.md alone.
-# Writes $OUT/units.tar.xz (below) unless UNITS=0.
+# Writes $OUT/units.tar.xz (below).
 set -euo pipefail
 RUN=${RUN:-runs/ir}
 WORKERS=${WORKERS:-2}  # one unit per worker; each gets cores / WORKERS torch threads
@@ -29,13 +29,11 @@ cp "$RUN"/study.json "$RUN"/provenance.json "$RUN"/study.md "$OUT"/
 cp "$RUN"/figures/*.png "$OUT"/figures/
 # The units' records (configs, metrics, predictions, adversarial rows; no weights): unpacked into
 # an empty folder, `xrobust study --output-dir <it> --status` shows what finished and `--report`
-# remakes study.json. UNITS=0 leaves them out (a folder whose units another archive holds).
-if [ "${UNITS:-1}" = 1 ]; then
-  OUT_ABS=$(cd "$OUT" && pwd)
-  (cd "$RUN" && find . -type f \( -name '*.json' -o -name '*.jsonl' -o -name spec.toml \) ! -path './figures/*' \
-     ! -path '*/model/*' ! -name study.json ! -name provenance.json | LC_ALL=C sort | tar -cf - -T - | xz -9 \
-     > "$OUT_ABS/units.tar.xz")
-fi
+# remakes study.json.
+OUT_ABS=$(cd "$OUT" && pwd)
+(cd "$RUN" && find . -type f \( -name '*.json' -o -name '*.jsonl' -o -name spec.toml \) ! -path './figures/*' \
+   ! -path '*/model/*' ! -name study.json ! -name provenance.json | LC_ALL=C sort | tar -cf - -T - | xz -9 \
+   > "$OUT_ABS/units.tar.xz")
 
 if [ "${SPLICE:-1}" = 0 ]; then
   echo "published to $OUT"

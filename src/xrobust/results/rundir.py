@@ -43,6 +43,23 @@ def read_json(path: Path):
         raise UserError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
 
 
+def read_jsonl(path: Path) -> list[dict]:
+    """The rows of a JSON-lines file (blank lines skipped); a missing file or a bad line is a
+    one-line error naming it, as read_json's."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise UserError(f"{path}:{number}: not valid JSON ({err.msg})") from None
+    return rows
+
+
 def environment() -> dict:
     """Package versions, source commit and machine, so a result can be traced to what produced it."""
     versions = {}

@@ -4,14 +4,13 @@ Per-row outcomes are kept, not only accuracies, so that two cells can be compare
 same dev rows (paired by example) as well as by seed.
 """
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xrobust.attacks.recipes import PGD_RECIPE
 from xrobust.errors import UserError
-from xrobust.results.rundir import read_json
+from xrobust.results.rundir import read_json, read_jsonl
 from xrobust.study.plan import Unit, plan_units, unit_state
 from xrobust.study.spec import Condition, StudySpec
 from xrobust.tasks.sources import TrainingSource
@@ -51,7 +50,8 @@ def _load_cell(spec: StudySpec, study_dir: Path, cell: Unit, finished: list[Unit
     metrics = read_json(folder / "metrics.json")
     check_lineage(spec.condition(cell.condition), cell.seed, metrics, folder / "metrics.json")
     split = spec.evaluation.split
-    predictions = {lang: _jsonl(folder / "predictions" / f"{split}-{lang}.jsonl") for lang in spec.evaluation.languages}
+    predictions = {lang: read_jsonl(folder / "predictions" / f"{split}-{lang}.jsonl")
+                   for lang in spec.evaluation.languages}
     clean = {lang: {row["id"]: bool(row["correct"]) for row in rows} for lang, rows in predictions.items()}
     predicted = Counter(row["prediction"] for rows in predictions.values() for row in rows)
     # a run that learned little predicts mostly one class: the report shows how much
@@ -72,29 +72,11 @@ def _load_cell(spec: StudySpec, study_dir: Path, cell: Unit, finished: list[Unit
                 notes[unit.recipe] = entry["meaning_note"]
             robust[unit.recipe] = {
                 lang: {row["id"]: row["status"] != "skipped" and not row["success"]  # as metrics.summarize counts
-                       for row in _jsonl(study_dir / unit.name / "adversarial" / f"{unit.recipe}-{lang}.jsonl")}
+                       for row in read_jsonl(study_dir / unit.name / "adversarial" / f"{unit.recipe}-{lang}.jsonl")}
                 for lang in attack.languages}
     stages = metrics.get("stages") or [{}]
     return CellResult(cell.condition, cell.method, cell.seed, clean, robust, pgd, generalized,
                       describe_lineage(metrics), stages[-1].get("best_dev_score"), majority_share, summaries, notes)
-
-
-def _jsonl(path: Path) -> list[dict]:
-    """The rows of a unit's JSON-lines file; a missing or broken one is a one-line error: its
-    unit counts as done (its result file is there), so the report cannot be made without it."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file, though its unit has finished (a copied or pruned study "
-                        "folder?); delete the unit's result file to run it again") from None
-    rows = []
-    for number, line in enumerate(lines, 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise UserError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-    return rows
 
 
 def expected_lineage(condition: Condition, seed: int) -> tuple[str, list[dict]]:
